@@ -1,0 +1,100 @@
+"""Reading students' CSV files: the UCI format (``;``, quoted strings) or plain commas.
+
+Accepts UTF-8 with or without a BOM, LF or CRLF line ends. Refuses, with a message a
+person can act on: empty files, a header with no rows, binary data, an unrecognised
+delimiter or header, rows with too many fields, and files over the row limit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+
+from predictions import schema
+
+
+class CsvError(ValueError):
+    """The file cannot be read as a students' table; the message says why."""
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    frame: pd.DataFrame  # every cell a string (empty string = missing)
+    delimiter: str
+
+
+_DELIMITERS = {";": "semicolon (UCI format)", ",": "comma", "\t": "tab", "|": "pipe"}
+_ACCEPTED = (";", ",")
+
+
+def decode(data: bytes) -> str:
+    if not data or not data.strip():
+        raise CsvError("the file is empty")
+    if b"\x00" in data[:65536]:
+        raise CsvError("the file is not a text CSV (it contains binary data)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Spreadsheets on Windows still save cp1252; accept it only if it looks like text.
+        text = data.decode("cp1252", errors="replace")
+        controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\r\n\t")
+        if controls or text.count("\ufffd") > len(text) // 100:
+            raise CsvError("the file is not a text CSV (it is not valid UTF-8 text)") from None
+    return text
+
+
+def _header_fields(line: str, delimiter: str) -> list[str]:
+    return [cell.strip() for cell in next(csv.reader([line], delimiter=delimiter, quotechar='"'))]
+
+
+def detect_delimiter(header: str) -> str:
+    """The delimiter under which the header names the most schema columns."""
+    known = set(schema.BY_NAME)
+    scores = {d: sum(name in known for name in _header_fields(header, d)) for d in _DELIMITERS}
+    best = max(scores, key=lambda d: scores[d])
+    if scores[best] < 3:
+        raise CsvError(
+            "the first line is not a header of UCI column names: expected a header row such as "
+            "school;sex;age;… (UCI format, ';') or school,sex,age,… (comma-separated)"
+        )
+    if best not in _ACCEPTED:
+        raise CsvError(
+            f"the file is {_DELIMITERS[best]}-separated; save it with ';' (UCI format) or ',' between fields"
+        )
+    return best
+
+
+def read_students_csv(data: bytes, *, max_rows: int) -> CsvTable:
+    """Parse a students' CSV into a table of strings, without judging the values."""
+    text = decode(data)
+    header, _, body = text.lstrip("\r\n").partition("\n")
+    delimiter = detect_delimiter(header.rstrip("\r"))
+    if not body.strip():
+        raise CsvError("the file has a header but no rows")
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            quotechar='"',
+            skip_blank_lines=True,
+            engine="c",
+            nrows=max_rows + 1,
+        )
+    except pd.errors.ParserError as exc:
+        raise CsvError(f"the file is not a well-formed CSV: {exc}") from exc
+    except (pd.errors.EmptyDataError, UnicodeError) as exc:
+        raise CsvError(f"the file cannot be read: {exc}") from exc
+    if len(frame) > max_rows:
+        raise CsvError(f"the file has more than {max_rows:,} rows, the most one import accepts; split it")
+    # pandas renames repeated headers ("age.1"); restore the names so validation can say so.
+    frame.columns = _header_fields(header.rstrip("\r"), delimiter)[: len(frame.columns)]
+    frame = frame.fillna("")
+    if frame.empty:
+        raise CsvError("the file has a header but no rows")
+    return CsvTable(frame=frame, delimiter=delimiter)

@@ -1,0 +1,65 @@
+"""The data the predictions app stores: ingested student rows and the batches they came in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class BatchKind(StrEnum):
+    LABELED = "labeled"  # rows with G3: training data
+    UNLABELED = "unlabeled"  # rows without G3: features only (e.g. a new cohort)
+
+
+class BatchStatus(StrEnum):
+    # Records of a pending batch are invisible to readers: the batch document flips to
+    # complete only after every row is written, so a crash never exposes half a file.
+    PENDING = "pending"
+    COMPLETE = "complete"
+
+
+@dataclass(frozen=True)
+class StudentRecord:
+    """One ingested student row. ``features`` holds the 30 attributes plus G1 and G2."""
+
+    batch_id: str
+    row: int  # the row in its file (spreadsheet numbering: header = row 1)
+    features: dict[str, Any]
+    g3: int | None
+    ingested_at: datetime
+
+    @property
+    def id(self) -> str:
+        return f"{self.batch_id}:{self.row:09d}"
+
+    @property
+    def labeled(self) -> bool:
+        return self.g3 is not None
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    row: int
+    errors: tuple[dict[str, Any], ...]  # {"field", "reason", "value"}
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: str
+    kind: BatchKind
+    status: BatchStatus
+    source: str  # file name, "uci:por", "api", …
+    sha256: str
+    rows_total: int
+    rows_imported: int
+    created_by: str
+    created_at: datetime
+    rejected: tuple[RejectedRow, ...] = ()
+    rows_rejected: int = 0  # may exceed len(rejected): only the first rejects are kept in full
+    ignored_columns: tuple[str, ...] = ()
+    duplicate_rows: int = 0
+    delimiter: str = ";"
+    completed_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,211 @@
+"""Mongo access for ingested students. Collections: ``records`` and ``batches``.
+
+Documents stay inside this module; callers get :mod:`predictions.entities` dataclasses.
+A record's ``_id`` is ``<batch id>:<row>``, so re-inserting a row is a duplicate-key error
+on every backend (montydb enforces uniqueness only on ``_id``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from predictions import schema
+from predictions.entities import Batch, BatchKind, BatchStatus, RejectedRow, StudentRecord
+from studentml_site import mongo
+from studentml_site.mongo import IndexSpec
+
+RECORDS = "records"
+BATCHES = "batches"
+
+_RECORD_INDEXES = (
+    IndexSpec("labeled_arrival", (("labeled", 1), ("ingested_at", -1), ("row", -1))),
+    IndexSpec("batch", (("batch_id", 1),)),
+)
+_BATCH_INDEXES = (
+    IndexSpec("sha256", (("sha256", 1),)),
+    IndexSpec("status_created", (("status", 1), ("created_at", -1))),
+)
+
+
+class DuplicateBatchError(Exception):
+    """A batch with this id (the file's content hash) is already stored."""
+
+
+def _records() -> Any:
+    return mongo.collection(RECORDS, _RECORD_INDEXES)
+
+
+def _batches() -> Any:
+    return mongo.collection(BATCHES, _BATCH_INDEXES)
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    # Stored naive in UTC: pymongo, montydb and mongomock all hand naive datetimes back.
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+# --- records -----------------------------------------------------------------------------
+
+def _record_to_doc(record: StudentRecord) -> dict[str, Any]:
+    return {
+        "_id": record.id,
+        "batch_id": record.batch_id,
+        "row": record.row,
+        "labeled": record.labeled,
+        "ingested_at": _naive_utc(record.ingested_at),
+        "features": {name: record.features.get(name) for name in schema.INPUTS},
+        "G3": record.g3,
+    }
+
+
+def _record_from_doc(doc: dict[str, Any]) -> StudentRecord:
+    ingested_at = _aware(doc["ingested_at"])
+    assert ingested_at is not None
+    return StudentRecord(
+        batch_id=doc["batch_id"],
+        row=doc["row"],
+        features=dict(doc["features"]),
+        g3=doc.get("G3"),
+        ingested_at=ingested_at,
+    )
+
+
+def insert_records(records: Iterable[StudentRecord]) -> int:
+    docs = [_record_to_doc(r) for r in records]
+    if docs:
+        _records().insert_many(docs, ordered=True)
+    return len(docs)
+
+
+def delete_records_of_batch(batch_id: str) -> int:
+    return _records().delete_many({"batch_id": batch_id}).deleted_count
+
+
+def _pending_batch_ids() -> list[str]:
+    return [d["_id"] for d in _batches().find({"status": BatchStatus.PENDING.value}, {"_id": 1})]
+
+
+def _visible(query: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    # Filter by the (few) pending batches rather than $in over every complete one:
+    # montydb evaluates $in by scanning the list for each document.
+    pending = _pending_batch_ids()
+    if pending:
+        query = {**query, "batch_id": {"$nin": pending}}
+    return query, set(pending)
+
+
+def find_recent_records(limit: int, *, labeled: bool = True) -> list[StudentRecord]:
+    """The most recent ``limit`` records of complete batches, oldest first (arrival order)."""
+    query, _ = _visible({"labeled": labeled})
+    cursor = _records().find(query).sort([("ingested_at", -1), ("row", -1)]).limit(limit)
+    docs = list(cursor)
+    # A batch that started while we read is pending now: drop any of its rows we saw.
+    late = set(_pending_batch_ids())
+    return [_record_from_doc(d) for d in reversed(docs) if d["batch_id"] not in late]
+
+
+def find_records_of_batch(batch_id: str) -> list[StudentRecord]:
+    docs = _records().find({"batch_id": batch_id}).sort([("row", 1)])
+    return [_record_from_doc(d) for d in docs]
+
+
+def count_records(*, labeled: bool | None = None) -> int:
+    """Records of complete batches (optionally only labelled or unlabelled ones)."""
+    query, _ = _visible({} if labeled is None else {"labeled": labeled})
+    return _records().count_documents(query)
+
+
+def iter_all_records() -> Iterator[StudentRecord]:
+    for doc in _records().find({}):
+        yield _record_from_doc(doc)
+
+
+# --- batches -----------------------------------------------------------------------------
+
+def _batch_to_doc(batch: Batch) -> dict[str, Any]:
+    return {
+        "_id": batch.id,
+        "kind": batch.kind.value,
+        "status": batch.status.value,
+        "source": batch.source,
+        "sha256": batch.sha256,
+        "rows_total": batch.rows_total,
+        "rows_imported": batch.rows_imported,
+        "rows_rejected": batch.rows_rejected,
+        "rejected": [{"row": r.row, "errors": list(r.errors)} for r in batch.rejected],
+        "ignored_columns": list(batch.ignored_columns),
+        "duplicate_rows": batch.duplicate_rows,
+        "delimiter": batch.delimiter,
+        "created_by": batch.created_by,
+        "created_at": _naive_utc(batch.created_at),
+        "completed_at": _naive_utc(batch.completed_at) if batch.completed_at else None,
+        "extra": dict(batch.extra),
+    }
+
+
+def _batch_from_doc(doc: dict[str, Any]) -> Batch:
+    created_at = _aware(doc["created_at"])
+    assert created_at is not None
+    return Batch(
+        id=doc["_id"],
+        kind=BatchKind(doc["kind"]),
+        status=BatchStatus(doc["status"]),
+        source=doc["source"],
+        sha256=doc["sha256"],
+        rows_total=doc["rows_total"],
+        rows_imported=doc["rows_imported"],
+        rows_rejected=doc.get("rows_rejected", 0),
+        rejected=tuple(RejectedRow(r["row"], tuple(r["errors"])) for r in doc.get("rejected", [])),
+        ignored_columns=tuple(doc.get("ignored_columns", [])),
+        duplicate_rows=doc.get("duplicate_rows", 0),
+        delimiter=doc.get("delimiter", ";"),
+        created_by=doc["created_by"],
+        created_at=created_at,
+        completed_at=_aware(doc.get("completed_at")),
+        extra=dict(doc.get("extra") or {}),
+    )
+
+
+def insert_batch(batch: Batch) -> None:
+    try:
+        _batches().insert_one(_batch_to_doc(batch))
+    except mongo.duplicate_key_errors() as exc:
+        raise DuplicateBatchError(batch.id) from exc
+
+
+def complete_batch(batch_id: str, completed_at: datetime) -> None:
+    _batches().update_one(
+        {"_id": batch_id},
+        {"$set": {"status": BatchStatus.COMPLETE.value, "completed_at": _naive_utc(completed_at)}},
+    )
+
+
+def delete_batch(batch_id: str) -> None:
+    _batches().delete_one({"_id": batch_id})
+
+
+def get_batch(batch_id: str) -> Batch | None:
+    doc = _batches().find_one({"_id": batch_id})
+    return _batch_from_doc(doc) if doc else None
+
+
+def find_batches_by_sha256(sha256: str) -> list[Batch]:
+    docs = _batches().find({"sha256": sha256}).sort([("created_at", 1)])
+    return [_batch_from_doc(d) for d in docs]
+
+
+def find_batches(*, status: BatchStatus | None = None, limit: int = 100) -> list[Batch]:
+    query = {} if status is None else {"status": status.value}
+    docs = _batches().find(query).sort([("created_at", -1)]).limit(limit)
+    return [_batch_from_doc(d) for d in docs]
+
+
+def find_stale_pending_batches(older_than: datetime) -> list[Batch]:
+    docs = _batches().find({"status": BatchStatus.PENDING.value, "created_at": {"$lt": _naive_utc(older_than)}})
+    return [_batch_from_doc(d) for d in docs]

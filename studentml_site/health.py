@@ -1,0 +1,53 @@
+"""Health checks for load balancers and orchestrators.
+
+``/healthz``: the process answers. ``/readyz``: its dependencies answer; 503 names the one
+that failed, so an operator knows where to look.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from studentml_site import mongo
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_store() -> None:
+    mongo.ping()
+
+
+CHECKS = {"database": _check_database, "store": _check_store}
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    checks: dict[str, Any] = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+            checks[name] = {"status": "ok"}
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; report it
+            logger.warning("readiness check %s failed: %s", name, exc)
+            checks[name] = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+    ready = all(c["status"] == "ok" for c in checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks},
+                        status=200 if ready else 503)

@@ -1,0 +1,212 @@
+"""The one settings module. Every value comes from the environment (see README, "Settings").
+
+Defaults are safe for a laptop: SQLite and the embedded Mongo store under ``var/``, no
+broker (Celery tasks run in-process). A missing or invalid value stops start-up with a
+message naming the variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from studentml_site.env import (
+    choice,
+    cron,
+    effect_thresholds,
+    env,
+    float_in,
+    from_env,
+    int_at_least,
+    mongo_uri,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var"))).resolve()
+# Generated data, artifacts and the embedded databases live here (git-ignored).
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# --- Core Django -------------------------------------------------------------------------
+
+DEBUG = from_env("DEBUG", env.bool, False)
+
+_secret = env.str("SECRET_KEY", default="")
+if not _secret:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set SECRET_KEY (a long random string) or, for local "
+            "development only, DEBUG=true."
+        )
+    _secret = "django-insecure-local-development-only-never-use-in-production"
+SECRET_KEY = _secret
+
+ALLOWED_HOSTS = from_env("ALLOWED_HOSTS", env.list, ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = from_env("CSRF_TRUSTED_ORIGINS", env.list, [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "predictions",
+    "registry",
+    "drift",
+    "retraining",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "studentml_site.urls"
+WSGI_APPLICATION = "studentml_site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": from_env("DATABASE_URL", env.db_url, f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Uploads larger than this are refused before they reach the importer.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int_at_least("DATA_UPLOAD_MAX_MEMORY_SIZE", 20 * 1024 * 1024, 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+# --- HTTPS / deployment hardening ---------------------------------------------------------
+# Off by default so `make run` works on plain http://127.0.0.1; production sets HTTPS=true,
+# which is what makes `manage.py check --deploy` clean.
+
+HTTPS = from_env("HTTPS", env.bool, False)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = from_env("SECURE_HSTS_SECONDS", env.int, 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- Django REST framework ---------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("THROTTLE_ANON", default="60/minute"),
+        "user": env.str("THROTTLE_USER", default="100000/hour"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "studentml API",
+    "DESCRIPTION": "Predict students' final grades (G3, 0-20), log predictions, record actual grades.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- MongoDB (ML data) -------------------------------------------------------------------
+
+MONGO_URI = mongo_uri("MONGO_URI", f"montydb://{VAR_DIR / 'mongo'}")
+MONGO_DB = env.str("MONGO_DB", default="studentml")
+MONGO_POOL_SIZE = int_at_least("MONGO_POOL_SIZE", 50, 1)
+MONGO_TIMEOUT_MS = int_at_least("MONGO_TIMEOUT_MS", 5000, 100)
+
+# --- Celery ------------------------------------------------------------------------------
+# Unset broker: tasks run eagerly in the calling process, so nothing needs Redis locally.
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="")
+CELERY_TIMEZONE = TIME_ZONE
+DRIFT_SCHEDULE = cron("DRIFT_SCHEDULE", "0 2 * * *")
+RETRAIN_SCHEDULE = cron("RETRAIN_SCHEDULE", "30 2 * * 0")
+
+# --- Model, registry, drift --------------------------------------------------------------
+
+ARTIFACT_DIR = Path(env.str("ARTIFACT_DIR", default=str(VAR_DIR / "artifacts"))).resolve()
+PROMOTION_POLICY = choice("PROMOTION_POLICY", "approval", ["approval", "auto"])
+PROMOTION_MIN_MAE_GAIN = float_in("PROMOTION_MIN_MAE_GAIN", 0.01, 0.0, 20.0)
+TRAINING_WINDOW = int_at_least("TRAINING_WINDOW", 5000, 50)
+DRIFT_P_VALUE = float_in("DRIFT_P_VALUE", 0.05, 0.0, 1.0, open_low=True)
+DRIFT_MIN_EFFECT = effect_thresholds("DRIFT_MIN_EFFECT", {"ks": 0.1, "chi2": 0.1})
+
+# --- Data sources ------------------------------------------------------------------------
+
+UCI_DOWNLOAD_URL = env.str(
+    "UCI_DOWNLOAD_URL",
+    default="https://archive.ics.uci.edu/static/public/320/student+performance.zip",
+)
+UCI_DOWNLOAD_TIMEOUT = int_at_least("UCI_DOWNLOAD_TIMEOUT", 30, 1)
+IMPORT_MAX_ROWS = int_at_least("IMPORT_MAX_ROWS", 2_000_000, 1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
