@@ -1,0 +1,55 @@
+"""Builders for test data: one valid student, CSV text from rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from predictions import schema
+
+VALID_STUDENT: dict[str, Any] = {
+    "school": "GP", "sex": "F", "age": 17, "address": "U", "famsize": "GT3", "Pstatus": "T",
+    "Medu": 3, "Fedu": 2, "Mjob": "services", "Fjob": "other", "reason": "course", "guardian": "mother",
+    "traveltime": 1, "studytime": 2, "failures": 0, "schoolsup": "no", "famsup": "yes", "paid": "no",
+    "activities": "yes", "nursery": "yes", "higher": "yes", "internet": "yes", "romantic": "no",
+    "famrel": 4, "freetime": 3, "goout": 3, "Dalc": 1, "Walc": 2, "health": 4, "absences": 4,
+    "G1": 12, "G2": 13,
+}
+
+
+def make_student(**overrides: Any) -> dict[str, Any]:
+    """A valid student (track A); ``None`` removes a field."""
+    student = {**VALID_STUDENT, "G3": 13, **overrides}
+    return {k: v for k, v in student.items() if v is not None}
+
+
+def csv_bytes(rows: Iterable[Mapping[str, Any]], *, delimiter: str = ";", columns: list[str] | None = None,
+              quote_strings: bool = True, line_end: str = "\n", bom: bool = False) -> bytes:
+    """CSV bytes in the UCI style (``;``, quoted strings) or plain commas."""
+    rows = list(rows)
+    columns = columns or [name for name in schema.BY_NAME if any(name in r for r in rows)]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=line_end,
+                        quoting=csv.QUOTE_NONNUMERIC if quote_strings else csv.QUOTE_MINIMAL)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+    text = buffer.getvalue()
+    # QUOTE_NONNUMERIC quotes the header too, as the UCI files do not; unquote it.
+    if quote_strings:
+        header, _, body = text.partition(line_end)
+        text = header.replace('"', "") + line_end + body
+    return (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+
+
+def store_snapshot() -> dict[str, list[dict[str, Any]]]:
+    """Every document of every ML collection, to prove an operation changed nothing."""
+    from studentml_site import mongo
+
+    db = mongo.database()
+    snapshot = {name: sorted(db[name].find({}), key=lambda d: str(d["_id"]))
+                for name in sorted(db.list_collection_names()) if not name.startswith("system.")}
+    # An empty collection (created by an index) holds nothing a user could lose.
+    return {name: docs for name, docs in snapshot.items() if docs}

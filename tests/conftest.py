@@ -1,0 +1,64 @@
+"""Test-wide set-up: an in-memory Mongo per test, the real UCI files when CI provides them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from studentml_site import mongo
+
+UCI_DIR = os.environ.get("STUDENTML_UCI_DIR")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_store(settings: pytest.FixtureRequest, tmp_path: Path) -> Iterator[None]:
+    """Each test gets an empty in-memory store and its own artifact folder."""
+    settings.MONGO_URI = "mongomock://"
+    settings.ARTIFACT_DIR = tmp_path / "artifacts"
+    mongo.reset()
+    yield
+    mongo.reset()
+
+
+@pytest.fixture
+def uci_dir() -> Path:
+    """The folder with the real UCI files (STUDENTML_UCI_DIR); skipped, visibly, without it."""
+    if not UCI_DIR or not Path(UCI_DIR, "student-por.csv").is_file():
+        pytest.skip("STUDENTML_UCI_DIR is not set to a folder with student-mat.csv and student-por.csv")
+    return Path(UCI_DIR)
+
+
+def _backend_params() -> list:
+    real = os.environ.get("TEST_MONGO_URI")
+    return [
+        pytest.param("mongomock", id="mongomock"),
+        pytest.param("montydb", id="montydb"),
+        pytest.param(
+            real or "mongodb",
+            id="mongodb",
+            marks=pytest.mark.skipif(not real, reason="TEST_MONGO_URI is not set: no real MongoDB to test against"),
+        ),
+    ]
+
+
+@pytest.fixture(params=_backend_params())
+def store(request: pytest.FixtureRequest, settings, tmp_path: Path) -> Iterator[str]:
+    """Run the test once per available Mongo backend, each starting empty."""
+    backend = request.param
+    if backend == "mongomock":
+        settings.MONGO_URI = "mongomock://"
+    elif backend == "montydb":
+        settings.MONGO_URI = f"montydb://{tmp_path / 'monty'}"
+    else:
+        settings.MONGO_URI = backend
+        settings.MONGO_DB = f"studentml_test_{os.getpid()}"
+    mongo.reset()
+    if backend not in ("mongomock", "montydb"):
+        mongo.client().drop_database(settings.MONGO_DB)
+    yield backend
+    if backend not in ("mongomock", "montydb"):
+        mongo.client().drop_database(settings.MONGO_DB)
+    mongo.reset()
