@@ -43,6 +43,8 @@ def decode(data: bytes) -> str:
         controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\r\n\t")
         if controls or text.count("\ufffd") > len(text) // 100:
             raise CsvError("the file is not a text CSV (it is not valid UTF-8 text)") from None
+    if not text.strip():  # e.g. only a byte-order mark, as spreadsheets save an empty sheet
+        raise CsvError("the file is empty")
     return text
 
 
@@ -67,6 +69,23 @@ def detect_delimiter(header: str) -> str:
     return best
 
 
+def _too_many_fields(text: str, delimiter: str) -> str | None:
+    """A message naming the first line with more fields than the header, if there is one."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"')
+    width = None
+    for cells in reader:
+        if not cells:
+            continue
+        if width is None:
+            width = len(cells)
+        elif len(cells) > width:
+            return (
+                f"line {reader.line_num} has {len(cells)} fields but the header has {width}: look for an "
+                f"extra '{delimiter}' or a value containing '{delimiter}' that is not in quotes"
+            )
+    return None
+
+
 def read_students_csv(data: bytes, *, max_rows: int) -> CsvTable:
     """Parse a students' CSV into a table of strings, without judging the values."""
     text = decode(data)
@@ -87,9 +106,13 @@ def read_students_csv(data: bytes, *, max_rows: int) -> CsvTable:
             nrows=max_rows + 1,
         )
     except pd.errors.ParserError as exc:
-        raise CsvError(f"the file is not a well-formed CSV: {exc}") from exc
+        raise CsvError(_too_many_fields(text, delimiter) or f"the file is not a well-formed CSV: {exc}") from exc
     except (pd.errors.EmptyDataError, UnicodeError) as exc:
         raise CsvError(f"the file cannot be read: {exc}") from exc
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas turns extra leading cells into an index when the first row is one field too
+        # long, shifting every value one column; refuse instead.
+        raise CsvError(_too_many_fields(text, delimiter) or "a row has more fields than the header")
     if len(frame) > max_rows:
         raise CsvError(f"the file has more than {max_rows:,} rows, the most one import accepts; split it")
     # pandas renames repeated headers ("age.1"); restore the names so validation can say so.

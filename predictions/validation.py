@@ -119,7 +119,10 @@ def clean_value(f: schema.Field, raw: Any) -> tuple[Any, str | None]:
             return None, f"must be {f.describe_allowed()}"
         number = int(raw)
     elif isinstance(raw, str) and _INTEGER.match(raw.strip()):
-        number = int(float(raw.strip()))
+        whole = raw.strip().split(".")[0]
+        if len(whole.lstrip("+-").lstrip("0")) > 6:  # far out of range; int(float()) would overflow
+            return None, _range_reason(f)
+        number = int(whole)
     else:
         return None, f"must be {f.describe_allowed()}"
     assert f.min_value is not None and f.max_value is not None
@@ -263,8 +266,10 @@ def validate_table(raw: pd.DataFrame, target: Target) -> TableResult:
             ints = np.array([0 if c is None else c for c in cleaned] + [0], dtype="int64")
             usable = np.array([c is not None for c in cleaned] + [False], dtype=bool)
             clean[f.name] = pd.arrays.IntegerArray(ints[codes], ~usable[codes])
-    if "G2" in present_by_name and "G1" in present_by_name:
-        g2_alone = present_by_name["G2"] & ~present_by_name["G1"]
+    if "G2" in present_by_name and "G1" not in duplicated:
+        # A file with a G2 column but no G1 column gives G2 without G1 on every such row.
+        g1_present = present_by_name.get("G1", np.zeros(n, dtype=bool))
+        g2_alone = present_by_name["G2"] & ~g1_present
         report(np.flatnonzero(g2_alone), "G2",
                "was given without G1: give the first period grade too, or leave both empty")
     if target is not Target.REQUIRED:

@@ -47,28 +47,6 @@ def montydb_path(uri: str) -> Path:
     return path if path.is_absolute() else Path(settings.BASE_DIR) / path
 
 
-def _patch_montydb() -> None:
-    """Make montydb's bulk insert linear.
-
-    ``SQLiteCollection.write_many`` checks each new key with ``in`` against a *list* of row
-    tuples read from the table, so inserting k rows into n costs O(k*n) (a 5,000-row
-    chunk into 100,000 rows: 7 s) and never finds a duplicate (SQLite's primary key still
-    refuses one). Returning the keys as a set makes the check O(1) and correct.
-    """
-    from montydb.storage import sqlite as monty_sqlite
-
-    engine = monty_sqlite.SQLiteKVEngine
-    if getattr(engine, "_studentml_patched", False):
-        return
-    original = engine.read_all_keys
-
-    def read_all_keys(self: Any, db_file: str) -> set[Any]:
-        return {row[0] for row in original(self, db_file)}
-
-    engine.read_all_keys = read_all_keys
-    engine._studentml_patched = True
-
-
 def _make_client(uri: str) -> Any:
     if uri.startswith("mongomock://"):
         import mongomock
@@ -77,7 +55,9 @@ def _make_client(uri: str) -> Any:
     if uri.startswith("montydb://"):
         import montydb
 
-        _patch_montydb()
+        from studentml_site import montydb_compat
+
+        montydb_compat.apply()
         path = montydb_path(uri)
         path.mkdir(parents=True, exist_ok=True)
         if not (path / "monty.storage.cfg").exists():

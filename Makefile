@@ -1,0 +1,36 @@
+# The two commands: `make run` (set up and serve) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+WORKERS ?= 2
+
+.PHONY: run test install benchmark clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "studentml needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+var/secret_key:
+	@mkdir -p var
+	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+	@chmod 600 $@
+
+run: install var/secret_key
+	SECRET_KEY="$$(cat var/secret_key)" $(PY) manage.py bootstrap --port $(PORT)
+	SECRET_KEY="$$(cat var/secret_key)" OMP_NUM_THREADS=1 $(VENV)/bin/gunicorn studentml_site.wsgi \
+		--bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
+
+test: install
+	$(PY) -m pytest
+
+benchmark: install
+	$(PY) manage.py benchmark_ingest
+
+clean:
+	rm -rf var .pytest_cache

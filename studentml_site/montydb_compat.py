@@ -1,0 +1,124 @@
+"""Fixes for montydb 2.5's SQLite storage, applied once before the first embedded client.
+
+The embedded store is the default deployment (several gunicorn workers and Celery on one
+machine), so these matter; each is covered by a two-process test.
+
+1. ``write_many`` checks each new key with ``in`` against a *list* of row tuples, so a bulk
+   insert of k rows into n costs O(k*n) (5,000 rows into 100,000: 7 s) and never finds a
+   duplicate (SQLite's primary key still refuses one). Keys are returned as a set.
+2. A collection is "created" when its file exists, but another process may have created
+   the file and not yet the table ("no such table: documents"). Existence now also
+   ensures the table (``CREATE TABLE IF NOT EXISTS``), once per process and file.
+3. Every operation opens a connection and sets ``journal_mode`` with no busy timeout
+   beyond SQLite's default; under a concurrent writer that fails with "database is
+   locked". Connections wait up to 30 s, and the pragma is retried.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+import time
+from typing import Any
+
+BUSY_TIMEOUT_S = 30.0
+_lock = threading.Lock()
+_applied = False
+_tables_ready: set[str] = set()
+
+
+def apply() -> None:
+    global _applied
+    with _lock:
+        if _applied:
+            return
+        from montydb.storage import sqlite as monty_sqlite
+
+        _patch_keys(monty_sqlite)
+        _patch_collection_exists(monty_sqlite)
+        _patch_connect(monty_sqlite)
+        _applied = True
+
+
+def _patch_keys(monty_sqlite: Any) -> None:
+    engine = monty_sqlite.SQLiteKVEngine
+    original = engine.read_all_keys
+
+    def read_all_keys(self: Any, db_file: str) -> set[Any]:
+        return {row[0] for row in original(self, db_file)}
+
+    engine.read_all_keys = read_all_keys
+
+
+def _ensure_table(db_file: str, table: str) -> None:
+    with contextlib.closing(sqlite3.connect(db_file, timeout=BUSY_TIMEOUT_S)) as conn, conn:
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS [{table}](k text NOT NULL, v text NOT NULL, PRIMARY KEY(k))"
+        )
+
+
+def _patch_collection_exists(monty_sqlite: Any) -> None:
+    database = monty_sqlite.SQLiteDatabase
+    table = monty_sqlite.SQLITE_RECORD_TABLE
+
+    def collection_exists(self: Any, col_name: str) -> bool:
+        path = self._col_path(col_name)
+        if path in _tables_ready:
+            return os.path.isfile(path)
+        if not os.path.isfile(path):
+            return False
+        _ensure_table(path, table)
+        _tables_ready.add(path)
+        return True
+
+    original_drop = database.collection_drop
+
+    def collection_drop(self: Any, col_name: str) -> None:
+        _tables_ready.discard(self._col_path(col_name))
+        original_drop(self, col_name)
+
+    engine = monty_sqlite.SQLiteKVEngine
+    original_create = engine.create_table
+
+    def create_table(self: Any, db_file: str) -> None:
+        # Another process may create it between montydb's check and this call.
+        _ensure_table(db_file, table)
+        _tables_ready.add(db_file)
+
+    database.collection_exists = collection_exists
+    database.collection_drop = collection_drop
+    engine.create_table = create_table
+    del original_create
+
+
+def _patch_connect(monty_sqlite: Any) -> None:
+    engine = monty_sqlite.SQLiteKVEngine
+
+    def _connect(self: Any, db_file: str, wconcern: Any = None) -> Any:
+        kwargs = dict(self._SQLiteKVEngine__conn_kwargs)
+        conn = sqlite3.connect(db_file, timeout=BUSY_TIMEOUT_S, **kwargs)
+        conn.text_factory = str
+        pragmas = self.db_pragmas
+        if wconcern:
+            document = dict(wconcern.document)
+            timeout = document.pop("wtimeout", None)
+            if timeout:
+                document["busy_timeout"] = timeout
+            pragmas += ";" + self._assemble_pragmas(document)
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                conn.executescript(pragmas)
+                break
+            except sqlite3.OperationalError as exc:
+                # Switching to WAL needs a moment alone with the file; wait for it.
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    conn.close()
+                    raise
+                time.sleep(0.01)
+        self._SQLiteKVEngine__conn = conn
+        return contextlib.closing(conn)
+
+    engine._connect = _connect

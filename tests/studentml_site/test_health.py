@@ -1,0 +1,47 @@
+import pytest
+
+from studentml_site import health
+
+
+@pytest.mark.django_db
+def test_healthz_answers(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_reports_each_dependency(client):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": {"status": "ok"}, "store": {"status": "ok"}}
+
+
+@pytest.mark.django_db
+def test_readyz_names_the_failed_dependency(client, settings, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the store's folder should be")
+    settings.MONGO_URI = f"montydb://{blocker}/store"
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["store"]["status"] == "error" and body["checks"]["database"]["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_readyz_recovers_when_the_store_returns(client, settings, tmp_path):
+    settings.MONGO_URI = f"montydb://{tmp_path}/missing-parent-file/store"
+    (tmp_path / "missing-parent-file").write_text("blocks the folder")
+    assert client.get("/readyz").status_code == 503
+
+    (tmp_path / "missing-parent-file").unlink()
+
+    assert client.get("/readyz").status_code == 200
+
+
+def test_checks_cover_database_and_store():
+    assert set(health.CHECKS) == {"database", "store"}

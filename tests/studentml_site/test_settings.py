@@ -1,0 +1,129 @@
+"""Bad settings stop start-up with the variable named; good ones are read."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from studentml_site import env as envmod
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess:
+    """Run `manage.py check` in a fresh process with the given environment."""
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in {"DEBUG", "SECRET_KEY", "MONGO_URI", "DJANGO_SETTINGS_MODULE"}}
+    environment.update({"VAR_DIR": str(tmp_path), "DEBUG": "true", **variables})
+    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("name,value", [
+    ("DRIFT_P_VALUE", "abc"),
+    ("PROMOTION_POLICY", "maybe"),
+    ("TRAINING_WINDOW", "-5"),
+])
+def test_invalid_value_stops_start_up_naming_the_variable(tmp_path, name, value):
+    result = start(tmp_path, **{name: value})
+
+    assert result.returncode != 0
+    assert name in result.stderr and "configuration error" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_without_a_secret_key_refuses_to_start(tmp_path):
+    result = start(tmp_path, DEBUG="false")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_defaults_start_cleanly(tmp_path):
+    result = start(tmp_path)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_deploy_check_is_clean_with_production_settings(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k not in {"DEBUG", "MONGO_URI"}},
+             "VAR_DIR": str(tmp_path), "DEBUG": "false", "HTTPS": "true",
+             "SECRET_KEY": "a-long-random-production-secret-0f3c9a7e5b1d2c4e6f8a0b9c7d5e3f1a",
+             "ALLOWED_HOSTS": "studentml.example.org"},
+        capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# The helpers themselves, in-process (fast), for the cases above and their neighbours.
+
+@pytest.mark.parametrize("value,message", [
+    ("abc", "DRIFT_P_VALUE='abc' is not valid"),
+    ("0", "out of range"),
+    ("1.5", "out of range"),
+])
+def test_p_value_must_be_a_probability(monkeypatch, value, message):
+    monkeypatch.setenv("DRIFT_P_VALUE", value)
+
+    with pytest.raises(ImproperlyConfigured, match=message):
+        envmod.float_in("DRIFT_P_VALUE", 0.05, 0.0, 1.0, open_low=True)
+
+
+def test_choice_is_case_insensitive_and_strict(monkeypatch):
+    monkeypatch.setenv("PROMOTION_POLICY", "AUTO")
+    assert envmod.choice("PROMOTION_POLICY", "approval", ["approval", "auto"]) == "auto"
+
+    monkeypatch.setenv("PROMOTION_POLICY", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="PROMOTION_POLICY='maybe' .* approval, auto"):
+        envmod.choice("PROMOTION_POLICY", "approval", ["approval", "auto"])
+
+
+@pytest.mark.parametrize("value", ["0 2 * *", "61 2 * * *", "0 2 * * mon-funday", "every night"])
+def test_bad_cron_is_refused(monkeypatch, value):
+    monkeypatch.setenv("DRIFT_SCHEDULE", value)
+
+    with pytest.raises(ImproperlyConfigured, match="DRIFT_SCHEDULE"):
+        envmod.cron("DRIFT_SCHEDULE", "0 2 * * *")
+
+
+def test_cron_uses_the_standard_field_order(monkeypatch):
+    monkeypatch.setenv("RETRAIN_SCHEDULE", "30 2 1 * 0")
+
+    schedule = envmod.crontab_from(envmod.cron("RETRAIN_SCHEDULE", "0 2 * * *"))
+
+    assert schedule.minute == {30} and schedule.hour == {2}
+    assert schedule.day_of_month == {1} and schedule.day_of_week == {0}
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("", {"ks": 0.1, "chi2": 0.1}),
+    ("0.2", {"ks": 0.2, "chi2": 0.2}),
+    ("ks=0.15, chi2=0.05", {"ks": 0.15, "chi2": 0.05}),
+])
+def test_effect_thresholds(monkeypatch, value, expected):
+    monkeypatch.setenv("DRIFT_MIN_EFFECT", value)
+
+    assert envmod.effect_thresholds("DRIFT_MIN_EFFECT", {"ks": 0.1, "chi2": 0.1}) == expected
+
+
+@pytest.mark.parametrize("value", ["big", "ks=0.1,t=0.2", "ks=2"])
+def test_bad_effect_thresholds(monkeypatch, value):
+    monkeypatch.setenv("DRIFT_MIN_EFFECT", value)
+
+    with pytest.raises(ImproperlyConfigured, match="DRIFT_MIN_EFFECT"):
+        envmod.effect_thresholds("DRIFT_MIN_EFFECT", {"ks": 0.1, "chi2": 0.1})
+
+
+@pytest.mark.parametrize("value", ["postgres://x", "montydb:/x", "redis://localhost"])
+def test_mongo_uri_scheme_is_checked(monkeypatch, value):
+    monkeypatch.setenv("MONGO_URI", value)
+
+    with pytest.raises(ImproperlyConfigured, match="MONGO_URI"):
+        envmod.mongo_uri("MONGO_URI", "mongomock://")
