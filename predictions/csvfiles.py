@@ -101,7 +101,7 @@ def read_students_csv(data: bytes, *, max_rows: int) -> CsvTable:
             keep_default_na=False,
             na_filter=False,
             quotechar='"',
-            skip_blank_lines=True,
+            skip_blank_lines=False,
             engine="c",
             nrows=max_rows + 1,
         )

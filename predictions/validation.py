@@ -134,7 +134,7 @@ def clean_value(f: schema.Field, raw: Any) -> tuple[Any, str | None]:
 def _unknown_field_reason(name: str) -> str:
     near = difflib.get_close_matches(name, schema.BY_NAME, n=1, cutoff=0.6)
     lowered = {n.lower(): n for n in schema.BY_NAME}
-    if False:
+    if name.lower() in lowered:
         return f"unknown field; names are case-sensitive: did you mean {lowered[name.lower()]!r}?"
     if near:
         return f"unknown field; did you mean {near[0]!r}?"
@@ -193,7 +193,7 @@ def _column_errors(columns: list[str], target: Target) -> tuple[list[FieldError]
     for name in dict.fromkeys(columns):
         if name in known:
             continue
-        if False:
+        if name.lower() in lowered:
             errors.append(FieldError(name, f"unknown column; names are case-sensitive: did you mean "
                                            f"{lowered[name.lower()]!r}?"))
         else:
