@@ -80,8 +80,9 @@ def _too_many_fields(text: str, delimiter: str) -> str | None:
             width = len(cells)
         elif len(cells) > width:
             return (
-                f"line {reader.line_num} has {len(cells)} fields but the header has {width}: look for an "
-                f"extra '{delimiter}' or a value containing '{delimiter}' that is not in quotes"
+                f"the file is not a well-formed CSV: line {reader.line_num} has {len(cells)} fields but the "
+                f"header has {width}; look for an extra '{delimiter}' or a value containing '{delimiter}' "
+                f"that is not in quotes"
             )
     return None
 
@@ -101,7 +102,7 @@ def read_students_csv(data: bytes, *, max_rows: int) -> CsvTable:
             keep_default_na=False,
             na_filter=False,
             quotechar='"',
-            skip_blank_lines=False,
+            skip_blank_lines=True,
             engine="c",
             nrows=max_rows + 1,
         )
@@ -112,7 +113,8 @@ def read_students_csv(data: bytes, *, max_rows: int) -> CsvTable:
     if not isinstance(frame.index, pd.RangeIndex):
         # pandas turns extra leading cells into an index when the first row is one field too
         # long, shifting every value one column; refuse instead.
-        raise CsvError(_too_many_fields(text, delimiter) or "a row has more fields than the header")
+        raise CsvError(_too_many_fields(text, delimiter) or "the file is not a well-formed CSV: a row has more "
+                       "fields than the header")
     if len(frame) > max_rows:
         raise CsvError(f"the file has more than {max_rows:,} rows, the most one import accepts; split it")
     # pandas renames repeated headers ("age.1"); restore the names so validation can say so.

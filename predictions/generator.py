@@ -133,7 +133,7 @@ def _grades(cols: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> No
     g3 = g2 + rng.normal(0.2, 0.9, n)
     # With rounding, G3 equals G2 for about half the students, as in the real data.
     g3 = np.where(rng.random(n) < 0.2, g2, g3)
-    g1i, g2i, g3i = _clip_int(g1, 0, 19), _clip_int(g2, 0, 19), _clip_int(g3, 0, 19)
+    g1i, g2i, g3i = _clip_int(g1, 0, 20), _clip_int(g2, 0, 20), _clip_int(g3, 0, 20)
     # Drop-outs: no final grade (0), more likely after failures and many absences.
     dropout_p = 0.02 + 0.05 * np.minimum(cols["failures"], 2) + 0.0015 * cols["absences"]
     dropout = rng.random(n) < dropout_p

@@ -132,7 +132,7 @@ def clean_value(f: schema.Field, raw: Any) -> tuple[Any, str | None]:
 
 
 def _unknown_field_reason(name: str) -> str:
-    near = difflib.get_close_matches(name, schema.BY_NAME, n=1, cutoff=0.6)
+    near = difflib.get_close_matches(name, schema.BY_NAME, n=1, cutoff=0.75)
     lowered = {n.lower(): n for n in schema.BY_NAME}
     if name.lower() in lowered:
         return f"unknown field; names are case-sensitive: did you mean {lowered[name.lower()]!r}?"

@@ -194,6 +194,10 @@ RETRAIN_SCHEDULE = cron("RETRAIN_SCHEDULE", "30 2 * * 0")
 # --- Model, registry, drift --------------------------------------------------------------
 
 ARTIFACT_DIR = Path(env.str("ARTIFACT_DIR", default=str(VAR_DIR / "artifacts"))).resolve()
+# "file": ARTIFACT_DIR (one machine or a shared volume); "gridfs": in MongoDB, shared by all machines.
+ARTIFACT_STORE = choice("ARTIFACT_STORE", "file", ["file", "gridfs"])
+if ARTIFACT_STORE == "gridfs" and MONGO_URI.startswith("montydb://"):
+    raise ImproperlyConfigured("ARTIFACT_STORE=gridfs needs MONGO_URI to be a MongoDB (the embedded store has no GridFS)")
 PROMOTION_POLICY = choice("PROMOTION_POLICY", "approval", ["approval", "auto"])
 PROMOTION_MIN_MAE_GAIN = float_in("PROMOTION_MIN_MAE_GAIN", 0.01, 0.0, 20.0)
 TRAINING_WINDOW = int_at_least("TRAINING_WINDOW", 5000, 50)

@@ -1,0 +1,104 @@
+"""The artifact store: fitted pipelines as joblib bytes named by their sha256.
+
+Files (the default) live in ``ARTIFACT_DIR`` as ``<sha256>.joblib``, written to a
+temporary file in the same folder and renamed into place under a file lock, so a reader
+sees a whole file or none. With ``ARTIFACT_STORE=gridfs`` (a real MongoDB) they live in
+GridFS instead, so every machine loads the same bytes. Every load checks the hash and
+refuses a mismatch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import joblib
+from django.conf import settings
+from filelock import FileLock
+
+from registry.entities import ArtifactRef
+
+GRIDFS_BUCKET = "artifacts"
+
+
+class ArtifactError(Exception):
+    """An artifact is missing, unreadable or not what its hash says; it is not loaded."""
+
+
+def _dumps(obj: Any) -> bytes:
+    buffer = io.BytesIO()
+    joblib.dump(obj, buffer, compress=3)
+    return buffer.getvalue()
+
+
+def _gridfs() -> Any:
+    import gridfs
+
+    from studentml_site import mongo
+
+    return gridfs.GridFSBucket(mongo.database(), bucket_name=GRIDFS_BUCKET)
+
+
+def save(obj: Any) -> ArtifactRef:
+    """Store ``obj`` and return its reference (saving the same bytes twice stores them once)."""
+    data = _dumps(obj)
+    digest = hashlib.sha256(data).hexdigest()
+    if settings.ARTIFACT_STORE == "gridfs":
+        bucket = _gridfs()
+        if not any(True for _ in bucket.find({"filename": digest}).limit(1)):
+            bucket.upload_from_stream(digest, io.BytesIO(data))
+        return ArtifactRef(uri=f"gridfs://{digest}", sha256=digest, size=len(data))
+    folder = Path(settings.ARTIFACT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}.joblib"
+    with FileLock(str(path) + ".lock", timeout=60):
+        if not (path.exists() and _sha256_file(path) == digest):
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{digest[:12]}.", suffix=".partial")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+    return ArtifactRef(uri=path.as_uri(), sha256=digest, size=len(data))
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_bytes(ref: ArtifactRef) -> bytes:
+    if ref.uri.startswith("gridfs://"):
+        import gridfs
+
+        try:
+            return _gridfs().open_download_stream_by_name(ref.sha256).read()
+        except gridfs.errors.NoFile as exc:
+            raise ArtifactError(f"artifact {ref.sha256[:12]} is not in GridFS") from exc
+    # Files are looked up by hash in ARTIFACT_DIR, so a moved folder still works.
+    path = Path(settings.ARTIFACT_DIR) / f"{ref.sha256}.joblib"
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ArtifactError(f"artifact {ref.sha256[:12]} cannot be read from {path}: {exc.strerror}") from exc
+
+
+def load(ref: ArtifactRef) -> Any:
+    """The stored object, after checking its sha256; ArtifactError otherwise."""
+    data = read_bytes(ref)
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != ref.sha256:
+        raise ArtifactError(
+            f"artifact {ref.sha256[:12]} is corrupted: its sha256 is {actual[:12]}…; refusing to load it"
+        )
+    try:
+        return joblib.load(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure means "unusable"
+        raise ArtifactError(f"artifact {ref.sha256[:12]} cannot be loaded: {exc}") from exc

@@ -1,0 +1,161 @@
+"""Mongo access for the registry. Collections: ``model_versions``, ``champions``, ``audit_log``.
+
+Uniqueness lives in ``_id`` because the embedded store enforces nothing else:
+``"A:7"`` is version 7 of track A, and ``"A:000012"`` is the twelfth champion change of
+track A. A champion switch is one insert into ``champions``: two processes switching at
+once race for the same ``_id`` and exactly one wins, so readers (who take the latest
+entry) never see zero or two champions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from registry.entities import ArtifactRef, AuditEntry, ChampionChange, ModelVersion, Status
+from studentml_site import mongo
+from studentml_site.mongo import IndexSpec
+
+VERSIONS = "model_versions"
+CHAMPIONS = "champions"
+AUDIT = "audit_log"
+
+_VERSION_INDEXES = (IndexSpec("track_version", (("track", 1), ("version", -1))),)
+_CHAMPION_INDEXES = (IndexSpec("track_seq", (("track", 1), ("seq", -1))),)
+_AUDIT_INDEXES = (IndexSpec("track_at", (("track", 1), ("at", -1))),)
+
+
+class DuplicateError(Exception):
+    """The ``_id`` is taken: another process got there first."""
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment and moment.tzinfo else moment
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _insert(collection: Any, doc: dict[str, Any]) -> None:
+    try:
+        collection.insert_one(doc)
+    except mongo.duplicate_key_errors() as exc:
+        raise DuplicateError(doc["_id"]) from exc
+
+
+# --- model versions ----------------------------------------------------------------------
+
+def _versions() -> Any:
+    return mongo.collection(VERSIONS, _VERSION_INDEXES)
+
+
+def _version_to_doc(v: ModelVersion) -> dict[str, Any]:
+    return {
+        "_id": v.id, "track": v.track, "version": v.version, "status": v.status.value,
+        "metrics": dict(v.metrics), "holdout": dict(v.holdout), "window": dict(v.window),
+        "params": dict(v.params), "artifact": asdict(v.artifact),
+        "created_at": _naive(v.created_at), "created_by": v.created_by,
+        "decided_by": v.decided_by, "decided_at": _naive(v.decided_at), "reason": v.reason,
+        "extra": dict(v.extra),
+    }
+
+
+def _version_from_doc(doc: dict[str, Any]) -> ModelVersion:
+    created_at = _aware(doc["created_at"])
+    assert created_at is not None
+    return ModelVersion(
+        track=doc["track"], version=doc["version"], status=Status(doc["status"]),
+        metrics=dict(doc["metrics"]), holdout=dict(doc["holdout"]), window=dict(doc["window"]),
+        params=dict(doc["params"]), artifact=ArtifactRef(**doc["artifact"]),
+        created_at=created_at, created_by=doc["created_by"], decided_by=doc.get("decided_by"),
+        decided_at=_aware(doc.get("decided_at")), reason=doc.get("reason"), extra=dict(doc.get("extra") or {}),
+    )
+
+
+def insert_version(v: ModelVersion) -> None:
+    """Store a new version; DuplicateError if its number is taken."""
+    _insert(_versions(), _version_to_doc(v))
+
+
+def get_version(track: str, version: int) -> ModelVersion | None:
+    doc = _versions().find_one({"_id": f"{track}:{version}"})
+    return _version_from_doc(doc) if doc else None
+
+
+def find_versions(track: str | None = None, status: Status | None = None) -> list[ModelVersion]:
+    """Newest first."""
+    query: dict[str, Any] = {}
+    if track:
+        query["track"] = track
+    if status:
+        query["status"] = status.value
+    docs = _versions().find(query).sort([("track", 1), ("version", -1)])
+    return [_version_from_doc(d) for d in docs]
+
+
+def latest_version_number(track: str) -> int:
+    docs = list(_versions().find({"track": track}, {"version": 1}).sort([("version", -1)]).limit(1))
+    return docs[0]["version"] if docs else 0
+
+
+def update_version_status(track: str, version: int, status: Status, *, by: str, at: datetime,
+                          reason: str | None) -> None:
+    _versions().update_one(
+        {"_id": f"{track}:{version}"},
+        {"$set": {"status": status.value, "decided_by": by, "decided_at": _naive(at), "reason": reason}},
+    )
+
+
+# --- champion history --------------------------------------------------------------------
+
+def _champions() -> Any:
+    return mongo.collection(CHAMPIONS, _CHAMPION_INDEXES)
+
+
+def _change_from_doc(doc: dict[str, Any]) -> ChampionChange:
+    at = _aware(doc["at"])
+    assert at is not None
+    return ChampionChange(track=doc["track"], seq=doc["seq"], version=doc["version"],
+                          previous_version=doc.get("previous_version"), at=at, by=doc["by"], reason=doc["reason"])
+
+
+def latest_champion_change(track: str) -> ChampionChange | None:
+    docs = list(_champions().find({"track": track}).sort([("seq", -1)]).limit(1))
+    return _change_from_doc(docs[0]) if docs else None
+
+
+def insert_champion_change(change: ChampionChange) -> None:
+    """Append to the history; DuplicateError if another switch took this ``seq``."""
+    _insert(_champions(), {
+        "_id": f"{change.track}:{change.seq:09d}", "track": change.track, "seq": change.seq,
+        "version": change.version, "previous_version": change.previous_version,
+        "at": _naive(change.at), "by": change.by, "reason": change.reason,
+    })
+
+
+def find_champion_changes(track: str) -> list[ChampionChange]:
+    """Oldest first."""
+    return [_change_from_doc(d) for d in _champions().find({"track": track}).sort([("seq", 1)])]
+
+
+# --- audit log ---------------------------------------------------------------------------
+
+def _audit() -> Any:
+    return mongo.collection(AUDIT, _AUDIT_INDEXES)
+
+
+def insert_audit(entry: AuditEntry) -> None:
+    _audit().insert_one({**asdict(entry), "at": _naive(entry.at)})
+
+
+def find_audit(track: str | None = None, limit: int = 200) -> list[AuditEntry]:
+    query = {"track": track} if track else {}
+    docs = _audit().find(query).sort([("at", -1)]).limit(limit)
+    out = []
+    for d in docs:
+        d.pop("_id", None)
+        d["at"] = _aware(d["at"])
+        out.append(AuditEntry(**d))
+    return out
