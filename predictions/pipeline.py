@@ -108,6 +108,22 @@ class OffsetRegressor(RegressorMixin, BaseEstimator):
         return self.estimator_.predict(X) + X[:, self.offset_column]
 
 
+class BoundedRegressor(RegressorMixin, BaseEstimator):
+    """Clips ``estimator``'s predictions to the grade scale, so the artifact itself answers 0-20."""
+
+    def __init__(self, estimator: Any = None, low: float = 0.0, high: float = 20.0) -> None:
+        self.estimator = estimator
+        self.low = low
+        self.high = high
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> BoundedRegressor:
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return np.clip(self.estimator_.predict(X), self.low, self.high)
+
+
 def feature_column(track: Track | str, name: str) -> int:
     """The column of numeric field ``name`` in the encoder's output for ``track``."""
     encoder = SchemaEncoder(str(track)).fit(None)
@@ -124,9 +140,10 @@ def default_estimator(track: Track | str) -> Any:
 def build_pipeline(track: Track | str, estimator: Any = None) -> Pipeline:
     """An unfitted pipeline (encoder + estimator) for ``track``."""
     track = Track(track)
+    model = estimator if estimator is not None else default_estimator(track)
     return Pipeline([
         ("encode", SchemaEncoder(track.value)),
-        ("model", estimator if estimator is not None else default_estimator(track)),
+        ("model", BoundedRegressor(model, low=0.0, high=20.0)),
     ])
 
 

@@ -40,7 +40,7 @@ def _gridfs() -> Any:
 
     from studentml_site import mongo
 
-    return gridfs.GridFSBucket(mongo.database(), bucket_name=GRIDFS_BUCKET)
+    return gridfs.GridFS(mongo.database(), collection=GRIDFS_BUCKET)
 
 
 def save(obj: Any) -> ArtifactRef:
@@ -48,9 +48,9 @@ def save(obj: Any) -> ArtifactRef:
     data = _dumps(obj)
     digest = hashlib.sha256(data).hexdigest()
     if settings.ARTIFACT_STORE == "gridfs":
-        bucket = _gridfs()
-        if not any(True for _ in bucket.find({"filename": digest}).limit(1)):
-            bucket.upload_from_stream(digest, io.BytesIO(data))
+        fs = _gridfs()
+        if not fs.exists(filename=digest):
+            fs.put(data, filename=digest)
         return ArtifactRef(uri=f"gridfs://{digest}", sha256=digest, size=len(data))
     folder = Path(settings.ARTIFACT_DIR)
     folder.mkdir(parents=True, exist_ok=True)
@@ -79,7 +79,7 @@ def read_bytes(ref: ArtifactRef) -> bytes:
         import gridfs
 
         try:
-            return _gridfs().open_download_stream_by_name(ref.sha256).read()
+            return _gridfs().get_last_version(ref.sha256).read()
         except gridfs.errors.NoFile as exc:
             raise ArtifactError(f"artifact {ref.sha256[:12]} is not in GridFS") from exc
     # Files are looked up by hash in ARTIFACT_DIR, so a moved folder still works.

@@ -9,10 +9,11 @@ repaired from it if a process died between the switch and the status updates.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from registry import artifacts, repository
+from studentml_site import clock
 from registry.entities import TRANSITIONS, AuditEntry, ChampionChange, ModelVersion, Status
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class ChampionConflict(RegistryError):
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def _audit(actor: str, action: str, track: str, version: int | None, reason: str,
@@ -121,6 +122,9 @@ def _switch(v: ModelVersion, *, by: str, reason: str, action: str) -> ModelVersi
     if current is not None and current.version == v.version:
         raise IllegalTransition(f"version {v.id} is already the champion")
     now = _now()
+    if current is not None and now <= current.at:
+        # History times strictly increase, so "champion at time t" has one answer.
+        now = current.at + timedelta(milliseconds=1)
     change = ChampionChange(track=v.track, seq=(current.seq + 1) if current else 1, version=v.version,
                             previous_version=current.version if current else None, at=now, by=by, reason=reason)
     try:

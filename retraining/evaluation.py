@@ -42,6 +42,14 @@ class TrackEvaluation:
     rows: int
 
 
+def rows_for_track(frame: pd.DataFrame, track: Track) -> pd.DataFrame:
+    """The labelled rows a track can learn from: those with the period grades it uses."""
+    from predictions.schema import TRACK_GRADES
+
+    needed = list(TRACK_GRADES[track])
+    return frame.dropna(subset=needed) if needed else frame
+
+
 def _score(per_run: list[tuple[float, float]]) -> Score:
     rmse = np.array([r for r, _ in per_run])
     mae = np.array([m for _, m in per_run])
@@ -79,6 +87,7 @@ def _one_run(frame: pd.DataFrame, track: Track, folds: int, seed: int,
 def cross_validate(frame: pd.DataFrame, track: Track, *, runs: int = 20, folds: int = 10, seed: int = 0,
                    factory: EstimatorFactory | None = None, jobs: int = 1) -> TrackEvaluation:
     """Score the shipped model (or ``factory``'s) and the naive baseline on ``runs`` x ``folds`` CV."""
+    frame = rows_for_track(frame, track)
     if len(frame) < folds:
         raise ValueError(f"{len(frame)} labelled rows are too few for {folds}-fold cross-validation")
     results = Parallel(n_jobs=jobs)(

@@ -53,3 +53,21 @@ def store_snapshot() -> dict[str, list[dict[str, Any]]]:
                 for name in sorted(db.list_collection_names()) if not name.startswith("system.")}
     # An empty collection (created by an index) holds nothing a user could lose.
     return {name: docs for name, docs in snapshot.items() if docs}
+
+
+def labelled_students_csv(rows: int = 400, seed: int = 11) -> bytes:
+    """Generated labelled students in the UCI format."""
+    import io as _io
+
+    from predictions.generator import generate_students
+
+    buffer = _io.StringIO()
+    generate_students(rows, seed=seed).to_csv(buffer, sep=";", index=False)
+    return buffer.getvalue().encode()
+
+
+def import_labelled(data: bytes, source: str = "students.csv") -> None:
+    from predictions.entities import BatchKind
+    from predictions.services import batch_import
+
+    batch_import(data, kind=BatchKind.LABELED, source=source, created_by="tests")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from predictions.champions import champions
 from studentml_site import mongo
 
 UCI_DIR = os.environ.get("STUDENTML_UCI_DIR")
@@ -19,8 +20,10 @@ def _fresh_store(settings: pytest.FixtureRequest, tmp_path: Path) -> Iterator[No
     settings.MONGO_URI = "mongomock://"
     settings.ARTIFACT_DIR = tmp_path / "artifacts"
     mongo.reset()
+    champions.clear()
     yield
     mongo.reset()
+    champions.clear()
 
 
 @pytest.fixture

@@ -6,5 +6,14 @@ from predictions.services.ingest import (
     batch_import,
     batches_cleanup_stale,
 )
+from predictions.services.predict import (
+    InvalidStudents,
+    ModelUnavailable,
+    PredictionResult,
+    predict_students,
+)
 
-__all__ = ["ImportRejected", "ImportReport", "batch_import", "batches_cleanup_stale"]
+__all__ = [
+    "ImportRejected", "ImportReport", "batch_import", "batches_cleanup_stale",
+    "InvalidStudents", "ModelUnavailable", "PredictionResult", "predict_students",
+]

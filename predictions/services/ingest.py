@@ -24,6 +24,7 @@ from predictions import repository, schema
 from predictions.csvfiles import CsvError, read_students_csv
 from predictions.entities import Batch, BatchKind, BatchStatus, RejectedRow, StudentRecord
 from predictions.validation import FieldError, Target, validate_table
+from studentml_site import clock
 
 Progress = Callable[[int, int], None]  # (rows written so far, rows to write)
 
@@ -131,7 +132,7 @@ def batch_import(
             )
     batches_cleanup_stale()
 
-    now = datetime.now(UTC)
+    now = clock.now()
     batch_id = sha256 if not allow_duplicate else f"{sha256}-{uuid.uuid4().hex[:8]}"
     frame = result.frame.loc[result.valid]
     batch = Batch(
@@ -168,7 +169,7 @@ def batch_import(
             )
             if progress:
                 progress(written, valid_rows)
-        repository.complete_batch(batch_id, datetime.now(UTC))
+        repository.complete_batch(batch_id, clock.now())
     except BaseException:
         # Leave the store as it was: the rows written so far and the pending batch go.
         repository.delete_records_of_batch(batch_id)

@@ -1,0 +1,117 @@
+"""The predict service: students in, a predicted G3 per student out, each with its track
+and the model version that made it. The API and the teacher form call this.
+
+Each student is routed by the grades it has (G1 and G2: track A; G1: B; neither: C) and
+predicted by that track's champion, exactly as its stored pipeline predicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from predictions import schema
+from predictions.champions import champions
+from predictions.schema import Track
+from predictions.validation import FieldError, Target, validate_record, validate_table
+
+# Below this many students, per-record validation is cheaper than building a DataFrame.
+TABLE_THRESHOLD = 64
+
+
+class InvalidStudents(Exception):
+    """Some students are invalid; ``errors`` name the student (``row``: 0-based index) and field."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(f"{len({e.row for e in errors})} invalid student(s)")
+        self.errors = errors
+
+
+class ModelUnavailable(Exception):
+    def __init__(self, track: Track) -> None:
+        super().__init__(f"no model is available for track {track.value} yet (run `python manage.py train`)")
+        self.track = track
+
+
+@dataclass(frozen=True)
+class PredictionResult:
+    predicted_g3: float
+    at_risk: bool
+    track: Track
+    model_version: int
+    student: dict[str, Any]  # the validated inputs, canonical values
+
+
+def _validate_records(students: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    errors: list[FieldError] = []
+    clean: list[dict[str, Any]] = []
+    for index, student in enumerate(students):
+        result = validate_record(student, Target.IGNORED)
+        errors.extend(FieldError(e.field, e.reason, e.value, row=index) for e in result.errors)
+        clean.append(result.values)
+    if errors:
+        raise InvalidStudents(errors)
+    return clean
+
+
+def _validate_many(students: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    keys: set[str] = set()
+    for student in students:
+        if not isinstance(student, Mapping):
+            break
+        keys.update(student)
+    else:
+        if keys <= set(schema.BY_NAME):
+            result = validate_table(pd.DataFrame.from_records(students, columns=list(schema.INPUTS)),
+                                    Target.IGNORED)
+            if result.ok:
+                return result.frame
+    # Unknown keys, non-objects or bad values: the per-record path words every error.
+    _validate_records(students)
+    raise AssertionError("validate_records accepted what validate_table refused")  # pragma: no cover
+
+
+def _tracks_of(frame: pd.DataFrame) -> np.ndarray:
+    has_g1 = frame["G1"].notna().to_numpy()
+    has_g2 = frame["G2"].notna().to_numpy()
+    return np.where(has_g1 & has_g2, "A", np.where(has_g1, "B", "C"))
+
+
+def predict_students(students: Sequence[Mapping[str, Any]]) -> list[PredictionResult]:
+    """Validate, route and predict; raise InvalidStudents (nothing predicted) or ModelUnavailable."""
+    if len(students) < TABLE_THRESHOLD:
+        records = _validate_records(students)
+        by_track: dict[Track, list[int]] = {}
+        for i, record in enumerate(records):
+            by_track.setdefault(schema.track_for(record.get("G1"), record.get("G2")), []).append(i)
+        predicted = np.empty(len(records))
+        versions = np.empty(len(records), dtype=np.int64)
+        for track, indexes in by_track.items():
+            model = champions.get(track.value)
+            if model is None:
+                raise ModelUnavailable(track)
+            predicted[indexes] = model.pipeline.predict([records[i] for i in indexes])
+            versions[indexes] = model.version.version
+        tracks = [schema.track_for(r.get("G1"), r.get("G2")) for r in records]
+        return [PredictionResult(float(p), bool(p < schema.PASS_MARK), t, int(v), r)
+                for p, t, v, r in zip(predicted, tracks, versions, records, strict=True)]
+
+    frame = _validate_many(students)
+    track_codes = _tracks_of(frame)
+    predicted = np.empty(len(frame))
+    versions = np.empty(len(frame), dtype=np.int64)
+    for code in np.unique(track_codes):
+        track = Track(str(code))
+        model = champions.get(track.value)
+        if model is None:
+            raise ModelUnavailable(track)
+        mask = track_codes == code
+        predicted[mask] = model.pipeline.predict(frame.loc[mask, list(schema.track_inputs(track))])
+        versions[mask] = model.version.version
+    plain = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return [PredictionResult(float(p), bool(p < schema.PASS_MARK), Track(str(t)), int(v), r)
+            for p, t, v, r in zip(predicted, track_codes, versions, plain, strict=True)]

@@ -1,0 +1,142 @@
+"""Training: the labelled window → one fitted, evaluated, registered version per track.
+
+The window is the most recent ``TRAINING_WINDOW`` labelled rows in arrival order; the most
+recent ``HOLDOUT_SHARE`` of it is held out (the newest rows are the best stand-in for the
+students the model will meet). Each version records MAE, RMSE and R² on its holdout, the
+naive baseline's MAE (G3 = G2, G3 = G1, or the training mean) and the current champion's
+MAE on the same rows, so nobody promotes a model that loses to "predict G2".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+
+from predictions import repository as records_repository
+from predictions import schema
+from predictions.entities import StudentRecord
+from predictions.pipeline import build_pipeline
+from predictions.schema import TARGET, Track
+from registry import artifacts
+from registry import services as registry
+from registry.entities import ModelVersion
+from retraining.evaluation import naive_prediction, rows_for_track
+
+HOLDOUT_SHARE = 0.2
+MIN_ROWS = 50  # below this a holdout of 10 rows says nothing
+
+Progress = Callable[[str], None]
+
+
+class TrainingError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Window:
+    frame: pd.DataFrame  # inputs + G3 + ingested_at, arrival order
+    data_hash: str
+
+    @property
+    def rows(self) -> int:
+        return len(self.frame)
+
+    def describe(self) -> dict[str, Any]:
+        times = self.frame["ingested_at"]
+        return {"rows": self.rows, "start": times.min().isoformat() if self.rows else None,
+                "end": times.max().isoformat() if self.rows else None, "data_hash": self.data_hash}
+
+
+@dataclass(frozen=True)
+class TrainedTrack:
+    track: Track
+    pipeline: Any
+    metrics: dict[str, float]
+    holdout: dict[str, Any]
+    params: dict[str, Any]
+
+
+def window_from_records(records: list[StudentRecord]) -> Window:
+    frame = pd.DataFrame([{**r.features, TARGET: r.g3, "ingested_at": r.ingested_at} for r in records],
+                         columns=[*schema.INPUTS, TARGET, "ingested_at"])
+    digest = hashlib.sha256("\n".join(f"{r.batch_id}:{r.row}" for r in records).encode()).hexdigest()
+    return Window(frame=frame, data_hash=digest)
+
+
+def window_load(size: int | None = None) -> Window:
+    """The most recent ``size`` (default TRAINING_WINDOW) labelled records."""
+    return window_from_records(records_repository.find_recent_records(size or settings.TRAINING_WINDOW, labeled=True))
+
+
+def split_holdout(frame: pd.DataFrame, share: float = HOLDOUT_SHARE) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Oldest rows train, the newest ``share`` evaluate."""
+    cut = len(frame) - max(1, int(round(len(frame) * share)))
+    return frame.iloc[:cut], frame.iloc[cut:]
+
+
+def evaluate_on(pipeline: Any, track: Track, holdout: pd.DataFrame) -> dict[str, float]:
+    y = holdout[TARGET].to_numpy(dtype=float)
+    predicted = pipeline.predict(holdout[list(schema.track_inputs(track))])
+    return {"mae": float(mean_absolute_error(y, predicted)),
+            "rmse": float(np.sqrt(mean_squared_error(y, predicted))),
+            "r2": float(r2_score(y, predicted)) if len(y) > 1 else float("nan")}
+
+
+def _params(pipeline: Any) -> dict[str, Any]:
+    model = pipeline.named_steps["model"]
+    inner = getattr(model, "estimator", model)
+    return {"estimator": type(inner).__name__, "repr": repr(inner)[:2000]}
+
+
+def fit_track(frame: pd.DataFrame, track: Track, *, champion: ModelVersion | None = None) -> TrainedTrack:
+    """Fit one track on the window's older rows; score it, the naive baseline and the champion on the newest."""
+    usable = rows_for_track(frame, track)
+    if len(usable) < MIN_ROWS:
+        raise TrainingError(f"track {track.value}: {len(usable)} usable labelled rows, fewer than {MIN_ROWS}")
+    train, holdout = split_holdout(usable)
+    pipeline = build_pipeline(track)
+    pipeline.fit(train[list(schema.track_inputs(track))], train[TARGET].to_numpy(dtype=float))
+    metrics = evaluate_on(pipeline, track, holdout)
+    y = holdout[TARGET].to_numpy(dtype=float)
+    naive_mae = float(np.mean(np.abs(naive_prediction(track, train, holdout) - y)))
+    champion_mae = None
+    if champion is not None:
+        try:
+            champion_mae = evaluate_on(artifacts.load(champion.artifact), track, holdout)["mae"]
+        except artifacts.ArtifactError:
+            champion_mae = None  # an unreadable champion is no yardstick; the registry knows why
+    holdout_info = {"rows": len(holdout), "train_rows": len(train), "naive_mae": naive_mae,
+                    "champion_mae": champion_mae, "champion_version": champion.version if champion else None}
+    return TrainedTrack(track=track, pipeline=pipeline, metrics=metrics, holdout=holdout_info, params=_params(pipeline))
+
+
+def model_versions_train(*, window_size: int | None = None, by: str = "cli",
+                         progress: Progress | None = None) -> list[ModelVersion]:
+    """Train and register one version per track; a track with no champion gets this one as champion."""
+    say = progress or (lambda _message: None)
+    window = window_load(window_size)
+    if window.rows < MIN_ROWS:
+        raise TrainingError(f"{window.rows} labelled rows stored, fewer than {MIN_ROWS}: import labelled data first")
+    say(f"window: {window.rows} labelled rows")
+    versions = []
+    for track in Track:
+        champion = registry.champion_get(track.value)
+        trained = fit_track(window.frame, track, champion=champion)
+        version = registry.model_version_register(
+            track=track.value, pipeline=trained.pipeline, metrics=trained.metrics, holdout=trained.holdout,
+            window=window.describe(), params=trained.params, by=by)
+        if champion is None:
+            version = registry.model_version_promote(track.value, version.version, by=by,
+                                                     reason="first version of the track")
+        versions.append(version)
+        say(f"track {track.value}: version {version.version} ({version.status.value}), "
+            f"MAE {trained.metrics['mae']:.3f}, RMSE {trained.metrics['rmse']:.3f}, "
+            f"naive MAE {trained.holdout['naive_mae']:.3f}")
+    return versions
