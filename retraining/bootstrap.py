@@ -1,4 +1,4 @@
-"""First-run set-up for `make run`: tables, static files, an admin, data. Safe to repeat.
+"""First-run set-up for `make run`: tables, static files, an admin, data, models. Safe to repeat.
 
 Running it again creates nothing twice and changes nothing users made: the admin is only
 created when missing (its password is never reset), and data is only imported into an
@@ -77,9 +77,23 @@ def ensure_data(say: Say) -> str | None:
     return f"{GENERATED_ROWS} generated students"
 
 
+def ensure_models(say: Say) -> bool:
+    """Train once if any track lacks a champion; never replaces an existing champion."""
+    from predictions.schema import Track
+    from registry import services as registry
+    from retraining.training import model_versions_train
+
+    if all(registry.champion_get(t.value) is not None for t in Track):
+        say("every track has a champion: nothing trained")
+        return False
+    model_versions_train(by="setup", progress=say)
+    return True
+
+
 def first_run_setup(say: Say) -> SetupResult:
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     created, password = ensure_admin(say)
     source = ensure_data(say)
+    ensure_models(say)
     return SetupResult(admin_created=created, admin_password=password, data_source=source)

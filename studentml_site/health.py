@@ -34,7 +34,16 @@ def _check_store() -> None:
     mongo.ping()
 
 
-CHECKS = {"database": _check_database, "store": _check_store}
+def _check_models() -> None:
+    from predictions.champions import champions
+    from predictions.schema import Track
+
+    missing = [t.value for t in Track if champions.get(t.value) is None]
+    if missing:
+        raise RuntimeError(f"no champion model loaded for track(s) {', '.join(missing)}")
+
+
+CHECKS = {"database": _check_database, "store": _check_store, "models": _check_models}
 
 
 @never_cache

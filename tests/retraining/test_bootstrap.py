@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from predictions import repository
+from registry import services as registry
 from tests.builders import store_snapshot
 
 
@@ -37,6 +38,7 @@ def test_first_run_creates_admin_and_generated_data_when_offline(offline, tmp_pa
     assert f"password: {password}" in out
     assert repository.count_records(labeled=True) == 1000
     assert "http://127.0.0.1:8000/admin/" in out
+    assert all(registry.champion_get(track).version == 1 for track in "ABC")
 
 
 @pytest.mark.django_db
@@ -51,7 +53,7 @@ def test_second_run_duplicates_nothing_and_keeps_user_changes(offline):
 
     assert "password:" not in out
     assert get_user_model().objects.get(username="admin").check_password("chosen-by-the-admin-2026")
-    assert store_snapshot() == before
+    assert store_snapshot() == before  # no second import, no second training
 
 
 @pytest.mark.django_db

@@ -10,12 +10,30 @@ def test_healthz_answers(client):
     assert response.status_code == 200 and response.json() == {"status": "ok"}
 
 
+@pytest.fixture
+def trained():
+    from retraining.training import model_versions_train
+    from tests.builders import import_labelled, labelled_students_csv
+
+    import_labelled(labelled_students_csv(200))
+    model_versions_train(by="tests")
+
+
 @pytest.mark.django_db
-def test_readyz_reports_each_dependency(client):
+def test_readyz_reports_each_dependency(client, trained):
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": {"status": "ok"}, "store": {"status": "ok"}}
+    assert response.json()["checks"] == {"database": {"status": "ok"}, "store": {"status": "ok"},
+                                          "models": {"status": "ok"}}
+
+
+@pytest.mark.django_db
+def test_readyz_is_not_ready_without_models(client):
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert "no champion model loaded for track(s) A, B, C" in response.json()["checks"]["models"]["error"]
 
 
 @pytest.mark.django_db
@@ -30,18 +48,19 @@ def test_readyz_names_the_failed_dependency(client, settings, tmp_path):
     body = response.json()
     assert body["status"] == "unavailable"
     assert body["checks"]["store"]["status"] == "error" and body["checks"]["database"]["status"] == "ok"
+    assert body["checks"]["store"]["error"].startswith(("FileExistsError", "NotADirectoryError"))
 
 
 @pytest.mark.django_db
 def test_readyz_recovers_when_the_store_returns(client, settings, tmp_path):
     settings.MONGO_URI = f"montydb://{tmp_path}/missing-parent-file/store"
     (tmp_path / "missing-parent-file").write_text("blocks the folder")
-    assert client.get("/readyz").status_code == 503
+    assert client.get("/readyz").json()["checks"]["store"]["status"] == "error"
 
     (tmp_path / "missing-parent-file").unlink()
 
-    assert client.get("/readyz").status_code == 200
+    assert client.get("/readyz").json()["checks"]["store"] == {"status": "ok"}
 
 
-def test_checks_cover_database_and_store():
-    assert set(health.CHECKS) == {"database", "store"}
+def test_checks_cover_database_store_and_models():
+    assert set(health.CHECKS) == {"database", "store", "models"}
