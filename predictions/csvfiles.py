@@ -20,6 +20,14 @@ class CsvError(ValueError):
     """The file cannot be read as a students' table; the message says why."""
 
 
+class TooManyRows(CsvError):
+    """The file has more rows than the caller accepts."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the file has more than {limit:,} rows, the most one import accepts; split it")
+        self.limit = limit
+
+
 @dataclass(frozen=True)
 class CsvTable:
     frame: pd.DataFrame  # every cell a string (empty string = missing)
@@ -116,7 +124,7 @@ def read_students_csv(data: bytes, *, max_rows: int) -> CsvTable:
         raise CsvError(_too_many_fields(text, delimiter) or "the file is not a well-formed CSV: a row has more "
                        "fields than the header")
     if len(frame) > max_rows:
-        raise CsvError(f"the file has more than {max_rows:,} rows, the most one import accepts; split it")
+        raise TooManyRows(max_rows)
     # pandas renames repeated headers ("age.1"); restore the names so validation can say so.
     frame.columns = _header_fields(header.rstrip("\r"), delimiter)[: len(frame.columns)]
     frame = frame.fillna("")

@@ -11,6 +11,7 @@ from typing import Any
 class BatchKind(StrEnum):
     LABELED = "labeled"  # rows with G3: training data
     UNLABELED = "unlabeled"  # rows without G3: features only (e.g. a new cohort)
+    LABELS = "labels"  # actual grades for logged predictions
 
 
 class BatchStatus(StrEnum):
@@ -29,10 +30,14 @@ class StudentRecord:
     features: dict[str, Any]
     g3: int | None
     ingested_at: datetime
+    # Rows that must exist once per something else carry that as their key (a label:
+    # "prediction:<id>"), so a second insert is a duplicate-key error on every backend.
+    key: str | None = None
+    prediction_id: str | None = None
 
     @property
     def id(self) -> str:
-        return f"{self.batch_id}:{self.row:09d}"
+        return self.key or f"{self.batch_id}:{self.row:09d}"
 
     @property
     def labeled(self) -> bool:
@@ -63,3 +68,22 @@ class Batch:
     delimiter: str = ";"
     completed_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PredictionLog:
+    """One served prediction, as logged (and, once the grade is known, labelled)."""
+
+    id: str
+    created_at: datetime
+    source: str  # api, api-batch, form, csv-page, simulation…
+    request_id: str
+    user: str | None
+    track: str
+    model_version: int
+    predicted_g3: float
+    at_risk: bool
+    features: dict[str, Any]
+    actual_g3: int | None = None
+    labeled_at: datetime | None = None
+    labeled_by: str | None = None

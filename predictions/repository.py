@@ -1,4 +1,7 @@
-"""Mongo access for ingested students. Collections: ``records`` and ``batches``.
+"""Mongo access for ingested students and served predictions.
+
+Collections: ``records`` (rows for training), ``batches`` (ingestion metadata) and
+``predictions`` (the prediction log).
 
 Documents stay inside this module; callers get :mod:`predictions.entities` dataclasses.
 A record's ``_id`` is ``<batch id>:<row>``, so re-inserting a row is a duplicate-key error
@@ -12,12 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from predictions import schema
-from predictions.entities import Batch, BatchKind, BatchStatus, RejectedRow, StudentRecord
+from predictions.entities import Batch, BatchKind, BatchStatus, PredictionLog, RejectedRow, StudentRecord
 from studentml_site import mongo
 from studentml_site.mongo import IndexSpec
 
 RECORDS = "records"
 BATCHES = "batches"
+PREDICTIONS = "predictions"
 
 _RECORD_INDEXES = (
     IndexSpec("labeled_arrival", (("labeled", 1), ("ingested_at", -1), ("row", -1))),
@@ -27,6 +31,17 @@ _BATCH_INDEXES = (
     IndexSpec("sha256", (("sha256", 1),)),
     IndexSpec("status_created", (("status", 1), ("created_at", -1))),
 )
+
+
+_PREDICTION_INDEXES = (
+    IndexSpec("created", (("created_at", -1),)),
+    IndexSpec("track_version", (("track", 1), ("model_version", 1), ("created_at", -1))),
+    IndexSpec("labeled", (("labeled", 1), ("created_at", -1))),
+)
+
+
+class DuplicateRecordError(Exception):
+    """A record with this key is already stored."""
 
 
 class DuplicateBatchError(Exception):
@@ -55,6 +70,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 def _record_to_doc(record: StudentRecord) -> dict[str, Any]:
     return {
         "_id": record.id,
+        "prediction_id": record.prediction_id,
         "batch_id": record.batch_id,
         "row": record.row,
         "labeled": record.labeled,
@@ -73,6 +89,8 @@ def _record_from_doc(doc: dict[str, Any]) -> StudentRecord:
         features=dict(doc["features"]),
         g3=doc.get("G3"),
         ingested_at=ingested_at,
+        key=doc["_id"] if doc.get("prediction_id") else None,
+        prediction_id=doc.get("prediction_id"),
     )
 
 
@@ -81,6 +99,19 @@ def insert_records(records: Iterable[StudentRecord]) -> int:
     if docs:
         _records().insert_many(docs, ordered=True)
     return len(docs)
+
+
+def insert_record(record: StudentRecord) -> None:
+    """Insert one record; DuplicateRecordError if its key exists."""
+    try:
+        _records().insert_one(_record_to_doc(record))
+    except mongo.duplicate_key_errors() as exc:
+        raise DuplicateRecordError(record.id) from exc
+
+
+def get_record(record_id: str) -> StudentRecord | None:
+    doc = _records().find_one({"_id": record_id})
+    return _record_from_doc(doc) if doc else None
 
 
 def delete_records_of_batch(batch_id: str) -> int:
@@ -209,3 +240,73 @@ def find_batches(*, status: BatchStatus | None = None, limit: int = 100) -> list
 def find_stale_pending_batches(older_than: datetime) -> list[Batch]:
     docs = _batches().find({"status": BatchStatus.PENDING.value, "created_at": {"$lt": _naive_utc(older_than)}})
     return [_batch_from_doc(d) for d in docs]
+
+
+# --- predictions (the log) ---------------------------------------------------------------
+
+def _predictions() -> Any:
+    return mongo.collection(PREDICTIONS, _PREDICTION_INDEXES)
+
+
+def _prediction_to_doc(p: PredictionLog) -> dict[str, Any]:
+    return {
+        "_id": p.id, "created_at": _naive_utc(p.created_at), "source": p.source, "request_id": p.request_id,
+        "user": p.user, "track": p.track, "model_version": p.model_version, "predicted_G3": p.predicted_g3,
+        "at_risk": p.at_risk, "features": {name: p.features.get(name) for name in schema.INPUTS},
+        "labeled": p.actual_g3 is not None, "actual_G3": p.actual_g3,
+        "labeled_at": _naive_utc(p.labeled_at) if p.labeled_at else None, "labeled_by": p.labeled_by,
+    }
+
+
+def _prediction_from_doc(doc: dict[str, Any]) -> PredictionLog:
+    created_at = _aware(doc["created_at"])
+    assert created_at is not None
+    return PredictionLog(
+        id=doc["_id"], created_at=created_at, source=doc["source"], request_id=doc["request_id"],
+        user=doc.get("user"), track=doc["track"], model_version=doc["model_version"],
+        predicted_g3=doc["predicted_G3"], at_risk=doc["at_risk"], features=dict(doc["features"]),
+        actual_g3=doc.get("actual_G3"), labeled_at=_aware(doc.get("labeled_at")), labeled_by=doc.get("labeled_by"),
+    )
+
+
+def insert_predictions(entries: list[PredictionLog]) -> None:
+    if entries:
+        _predictions().insert_many([_prediction_to_doc(p) for p in entries], ordered=True)
+
+
+def get_prediction(prediction_id: str) -> PredictionLog | None:
+    doc = _predictions().find_one({"_id": prediction_id})
+    return _prediction_from_doc(doc) if doc else None
+
+
+def _prediction_query(*, since: datetime | None = None, until: datetime | None = None, track: str | None = None,
+                      model_version: int | None = None, labeled: bool | None = None,
+                      source: str | None = None) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    if since or until:
+        query["created_at"] = {**({"$gte": _naive_utc(since)} if since else {}),
+                               **({"$lt": _naive_utc(until)} if until else {})}
+    if track:
+        query["track"] = track
+    if model_version is not None:
+        query["model_version"] = model_version
+    if labeled is not None:
+        query["labeled"] = labeled
+    if source:
+        query["source"] = source
+    return query
+
+
+def find_predictions(*, offset: int = 0, limit: int = 50, **filters: Any) -> list[PredictionLog]:
+    """Newest first."""
+    cursor = _predictions().find(_prediction_query(**filters)).sort([("created_at", -1), ("_id", -1)])
+    return [_prediction_from_doc(d) for d in cursor.skip(offset).limit(limit)]
+
+
+def count_predictions(**filters: Any) -> int:
+    return _predictions().count_documents(_prediction_query(**filters))
+
+
+def set_prediction_label(prediction_id: str, g3: int, *, at: datetime, by: str) -> None:
+    _predictions().update_one({"_id": prediction_id}, {"$set": {
+        "labeled": True, "actual_G3": g3, "labeled_at": _naive_utc(at), "labeled_by": by}})

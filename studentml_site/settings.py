@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "studentml_site.api_errors.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -154,6 +155,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "studentml_site.api_errors.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -172,6 +176,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several student fields share one set of values; name each set once.
+    "ENUM_NAME_OVERRIDES": {
+        "YesNoEnum": ["yes", "no"],
+        "JobEnum": ["teacher", "health", "services", "at_home", "other"],
+    },
 }
 
 # --- MongoDB (ML data) -------------------------------------------------------------------
@@ -203,6 +212,11 @@ PROMOTION_MIN_MAE_GAIN = float_in("PROMOTION_MIN_MAE_GAIN", 0.01, 0.0, 20.0)
 TRAINING_WINDOW = int_at_least("TRAINING_WINDOW", 5000, 50)
 DRIFT_P_VALUE = float_in("DRIFT_P_VALUE", 0.05, 0.0, 1.0, open_low=True)
 DRIFT_MIN_EFFECT = effect_thresholds("DRIFT_MIN_EFFECT", {"ks": 0.1, "chi2": 0.1})
+
+# "buffered": a background thread writes the prediction log in batches (fast; flushed on
+# shutdown). "sync": each request writes its own entries before answering.
+PREDICTION_LOG_MODE = choice("PREDICTION_LOG_MODE", "buffered", ["buffered", "sync"])
+BATCH_MAX_ROWS = int_at_least("BATCH_MAX_ROWS", 10_000, 1)
 
 # --- Data sources ------------------------------------------------------------------------
 

@@ -8,3 +8,5 @@ import os
 os.environ.setdefault("DEBUG", "true")
 os.environ["MONGO_URI"] = "mongomock://"
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-0123456789abcdef")
+# Deterministic: each request's log entries are written before it answers.
+os.environ.setdefault("PREDICTION_LOG_MODE", "sync")

@@ -6,6 +6,12 @@ from predictions.services.ingest import (
     batch_import,
     batches_cleanup_stale,
 )
+from predictions.services.logging import (
+    LabelError,
+    LabelOutcome,
+    prediction_create,
+    prediction_label,
+)
 from predictions.services.predict import (
     InvalidStudents,
     ModelUnavailable,
@@ -16,4 +22,5 @@ from predictions.services.predict import (
 __all__ = [
     "ImportRejected", "ImportReport", "batch_import", "batches_cleanup_stale",
     "InvalidStudents", "ModelUnavailable", "PredictionResult", "predict_students",
+    "LabelError", "LabelOutcome", "prediction_create", "prediction_label",
 ]

@@ -21,7 +21,7 @@ import pandas as pd
 from django.conf import settings
 
 from predictions import repository, schema
-from predictions.csvfiles import CsvError, read_students_csv
+from predictions.csvfiles import CsvError, TooManyRows, read_students_csv
 from predictions.entities import Batch, BatchKind, BatchStatus, RejectedRow, StudentRecord
 from predictions.validation import FieldError, Target, validate_table
 from studentml_site import clock
@@ -38,10 +38,11 @@ CHUNK_ROWS = 5000
 class ImportRejected(Exception):
     """Nothing was imported. ``errors`` names each bad row and field."""
 
-    def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
+    def __init__(self, message: str, errors: list[FieldError] | None = None, *, code: str = "invalid") -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or []
+        self.code = code  # invalid | duplicate | too_large
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ def batch_import(
     sha256 = hashlib.sha256(data).hexdigest()
     try:
         table = read_students_csv(data, max_rows=settings.IMPORT_MAX_ROWS)
+    except TooManyRows as exc:
+        raise ImportRejected(f"{source}: {exc}; nothing was imported", code="too_large") from exc
     except CsvError as exc:
         raise ImportRejected(f"{source}: {exc}; nothing was imported") from exc
 
@@ -128,7 +131,8 @@ def batch_import(
             raise ImportRejected(
                 f"{source}: this file was already imported (batch {first.id[:12]} by {first.created_by} "
                 f"on {first.created_at:%Y-%m-%d %H:%M} UTC); nothing was imported. "
-                "Use --allow-duplicate to import it again."
+                "Use --allow-duplicate to import it again.",
+                code="duplicate",
             )
     batches_cleanup_stale()
 
@@ -156,7 +160,8 @@ def batch_import(
     except repository.DuplicateBatchError as exc:
         raise ImportRejected(
             f"{source}: this file is being imported by another process, or was just imported; "
-            "nothing was imported. Use --allow-duplicate to import it again."
+            "nothing was imported. Use --allow-duplicate to import it again.",
+            code="duplicate",
         ) from exc
 
     rows = np.flatnonzero(result.valid) + 2  # spreadsheet row numbers

@@ -1,0 +1,114 @@
+"""DRF serializers: the API's shapes, with the student fields generated from the schema.
+
+Validation of a student is the schema's (``validate_record``), so the API, the form and the
+importers accept and refuse exactly the same things; the declared fields give the OpenAPI
+schema every field's type, range and allowed values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from predictions import schema
+from predictions.schema import Kind
+from predictions.validation import Target, validate_record
+
+
+def _student_field(f: schema.Field) -> serializers.Field:
+    help_text = f"{f.label}: {f.help_text}"
+    if f.kind is Kind.CATEGORICAL:
+        return serializers.ChoiceField(choices=list(f.values), required=f.required, help_text=help_text)
+    return serializers.IntegerField(min_value=f.min_value, max_value=f.max_value, required=f.required,
+                                    allow_null=not f.required, help_text=help_text)
+
+
+class StudentSerializer(serializers.Serializer):
+    """One student: the 30 UCI attributes, and G1 / G2 when known (G2 needs G1)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {name: _student_field(schema.BY_NAME[name]) for name in schema.INPUTS}
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        result = validate_record(data, Target.IGNORED)
+        if result.errors:
+            raise serializers.ValidationError({"errors": [e.as_dict() for e in result.errors]})
+        return result.values
+
+
+class PredictionSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="Use it to send the actual grade later (POST /api/v1/labels/).")
+    predicted_G3 = serializers.FloatField(source="predicted_g3", help_text="Predicted final grade, 0-20.")
+    at_risk = serializers.BooleanField(help_text="Predicted G3 below the pass mark of 10.")
+    track = serializers.ChoiceField(choices=["A", "B", "C"],
+                                    help_text="A: with G1 and G2; B: with G1; C: early-year estimate, no grades.")
+    model_version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    source = serializers.CharField()
+
+
+class PredictionLogSerializer(PredictionSerializer):
+    request_id = serializers.CharField()
+    user = serializers.CharField(allow_null=True)
+    features = serializers.DictField()
+    actual_G3 = serializers.IntegerField(source="actual_g3", allow_null=True)
+    labeled_at = serializers.DateTimeField(allow_null=True)
+
+
+class LabelSerializer(serializers.Serializer):
+    prediction_id = serializers.CharField()
+    G3 = serializers.IntegerField(min_value=0, max_value=20, help_text="The actual final grade, 0-20.")
+
+
+class LabelRequestSerializer(serializers.Serializer):
+    labels = LabelSerializer(many=True)
+
+
+class LabelOutcomeSerializer(serializers.Serializer):
+    prediction_id = serializers.CharField()
+    G3 = serializers.IntegerField(source="g3")
+    created = serializers.BooleanField(help_text="False: this label was already recorded.")
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True)
+    reason = serializers.CharField()
+    value = serializers.JSONField(required=False)
+    row = serializers.IntegerField(required=False, help_text="CSV: spreadsheet row (header = 1); JSON list: index.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = ErrorItemSerializer(many=True, required=False)
+
+
+class BatchSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    source = serializers.CharField()
+    sha256 = serializers.CharField()
+    rows_total = serializers.IntegerField()
+    rows_imported = serializers.IntegerField()
+    rows_rejected = serializers.IntegerField()
+    ignored_columns = serializers.ListField(child=serializers.CharField())
+    duplicate_rows = serializers.IntegerField()
+    created_by = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ModelVersionSerializer(serializers.Serializer):
+    track = serializers.CharField()
+    version = serializers.IntegerField()
+    status = serializers.CharField()
+    metrics = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    holdout = serializers.DictField()
+    window = serializers.DictField()
+    params = serializers.DictField()
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField()
+    decided_by = serializers.CharField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(allow_null=True)
+    artifact_sha256 = serializers.CharField(source="artifact.sha256")

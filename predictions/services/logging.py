@@ -1,0 +1,126 @@
+"""Serving with a paper trail: predict, then log every prediction once; labels later.
+
+A rejected request (invalid students, no model) raises before anything is logged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from predictions import repository, schema
+from predictions.entities import PredictionLog, StudentRecord
+from predictions.logwriter import writer
+from predictions.services.predict import predict_students
+from predictions.validation import FieldError, clean_value
+from studentml_site import clock
+
+LABEL_SOURCE = "labels"
+
+
+def prediction_create(students: Sequence[Mapping[str, Any]], *, source: str, user: str | None = None,
+                      request_id: str | None = None) -> list[PredictionLog]:
+    """Predict ``students`` and log each prediction; the log entries, in order."""
+    results = predict_students(students)
+    now = clock.now()
+    request_id = request_id or uuid.uuid4().hex
+    entries = [
+        PredictionLog(id=uuid.uuid4().hex, created_at=now, source=source, request_id=request_id, user=user,
+                      track=r.track.value, model_version=r.model_version, predicted_g3=r.predicted_g3,
+                      at_risk=r.at_risk, features=r.student)
+        for r in results
+    ]
+    writer.write(entries)
+    return entries
+
+
+class LabelError(Exception):
+    """Labels refused; ``errors`` name the item (``row``: 0-based) and why. Nothing was stored."""
+
+    def __init__(self, errors: list[FieldError], status: int = 400) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+        self.status = status
+
+
+@dataclass(frozen=True)
+class LabelOutcome:
+    prediction_id: str
+    g3: int
+    created: bool  # False: the same label was already recorded (idempotent repeat)
+
+
+def _find_prediction(prediction_id: str) -> PredictionLog | None:
+    found = repository.get_prediction(prediction_id)
+    if found is None and writer.flush(timeout=2.0):
+        # It may still be in this process's log buffer; another worker's flushes within
+        # its interval, so look once more after a short wait.
+        found = repository.get_prediction(prediction_id)
+    return found
+
+
+def prediction_label(items: Sequence[Mapping[str, Any]], *, by: str) -> list[LabelOutcome]:
+    """Record actual G3 values for logged predictions; each becomes one training row, once."""
+    errors: list[FieldError] = []
+    checked: list[tuple[PredictionLog, int]] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            errors.append(FieldError(None, "expected an object with prediction_id and G3", row=index))
+            continue
+        unknown = sorted(set(item) - {"prediction_id", "G3"})
+        for name in unknown:
+            errors.append(FieldError(str(name), "unknown field; a label has prediction_id and G3", row=index))
+        prediction_id = item.get("prediction_id")
+        raw_g3 = item.get("G3")
+        if not isinstance(prediction_id, str) or not prediction_id.strip():
+            errors.append(FieldError("prediction_id", "is required (the id returned with the prediction)", row=index))
+            continue
+        if raw_g3 is None or raw_g3 == "":
+            errors.append(FieldError("G3", "is required", row=index))
+            continue
+        g3, reason = clean_value(schema.BY_NAME[schema.TARGET], raw_g3)
+        if reason:
+            errors.append(FieldError("G3", reason, raw_g3, row=index))
+            continue
+        if prediction_id in seen and seen[prediction_id] != g3:
+            errors.append(FieldError("G3", f"this request gives prediction {prediction_id} two different grades",
+                                     raw_g3, row=index))
+            continue
+        seen[prediction_id] = g3
+        prediction = _find_prediction(prediction_id)
+        if prediction is None:
+            errors.append(FieldError("prediction_id", "no logged prediction has this id", prediction_id, row=index))
+            continue
+        if prediction.actual_g3 is not None and prediction.actual_g3 != g3:
+            errors.append(FieldError("G3", f"prediction {prediction_id} is already labelled with G3 = "
+                                           f"{prediction.actual_g3}; a label cannot be changed", raw_g3, row=index))
+            continue
+        checked.append((prediction, g3))
+    if errors:
+        raise LabelError(errors)
+
+    outcomes: list[LabelOutcome] = []
+    now = clock.now()
+    done: set[str] = set()
+    for prediction, g3 in checked:
+        if prediction.id in done:
+            continue
+        done.add(prediction.id)
+        record = StudentRecord(batch_id=LABEL_SOURCE, row=0, features=dict(prediction.features), g3=g3,
+                               ingested_at=now, key=f"prediction:{prediction.id}", prediction_id=prediction.id)
+        try:
+            repository.insert_record(record)
+            created = True
+        except repository.DuplicateRecordError:
+            existing = repository.get_record(record.id)
+            if existing is not None and existing.g3 != g3:
+                # Another request labelled it differently a moment ago: theirs stands.
+                raise LabelError([FieldError("G3", f"prediction {prediction.id} was just labelled with G3 = "
+                                                   f"{existing.g3}; a label cannot be changed", g3)]) from None
+            created = False
+        repository.set_prediction_label(prediction.id, g3, at=now, by=by)
+        outcomes.append(LabelOutcome(prediction_id=prediction.id, g3=g3, created=created))
+    return outcomes

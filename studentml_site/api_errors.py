@@ -1,0 +1,65 @@
+"""One error shape for the whole API: ``{"detail": "...", "errors": [{"field", "reason", …}]}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+def _flatten(detail: Any, prefix: str | None = None) -> list[dict[str, Any]]:
+    if isinstance(detail, dict):
+        if "errors" in detail and isinstance(detail["errors"], list) and all(isinstance(e, dict) for e in detail["errors"]):
+            return [dict(e) for e in detail["errors"]]
+        out: list[dict[str, Any]] = []
+        for key, value in detail.items():
+            out.extend(_flatten(value, key if key != "non_field_errors" else prefix))
+        return out
+    if isinstance(detail, list):
+        out = []
+        for item in detail:
+            out.extend(_flatten(item, prefix))
+        return out
+    return [{"field": prefix, "reason": str(detail)}]
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        response.data = {"detail": "the request has invalid fields; nothing was stored", "errors": errors}
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        response.data = {"detail": str(detail) if not isinstance(detail, dict | list) else "request refused",
+                         "errors": _flatten(detail) if isinstance(detail, dict | list) else []}
+    return response
+
+
+class BodySizeLimitMiddleware:
+    """Refuse API bodies over DATA_UPLOAD_MAX_MEMORY_SIZE with 413 before anything reads them.
+
+    Django enforces the limit when ``request.body`` is read, but DRF's parsers stream the
+    request instead, so without this a 50 MB JSON body would be parsed in full.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit and length > limit and request.path.startswith("/api/"):
+            return JsonResponse(
+                {"detail": f"the request body is {length:,} bytes; the limit is {limit:,} bytes", "errors": []},
+                status=413,
+            )
+        return self.get_response(request)

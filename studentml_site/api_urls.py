@@ -1,0 +1,14 @@
+"""``/api/v1/``: the JSON API's routes (see DESIGN.md, "Interfaces that checks rely on")."""
+
+from django.urls import path
+
+from predictions import api as predictions_api
+from registry import api as registry_api
+
+urlpatterns = [
+    path("predictions/", predictions_api.PredictionListCreateApi.as_view(), name="predictions"),
+    path("predictions/batch/", predictions_api.PredictionBatchApi.as_view(), name="predictions-batch"),
+    path("labels/", predictions_api.LabelCreateApi.as_view(), name="labels"),
+    path("batches/", predictions_api.BatchCreateApi.as_view(), name="batches"),
+    path("models/", registry_api.ModelListApi.as_view(), name="models"),
+]
