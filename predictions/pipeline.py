@@ -51,6 +51,18 @@ class SchemaEncoder(TransformerMixin, BaseEstimator):
                 self.categorical_.append((name, len(names), offsets))
                 names.extend(f"{name}={value}" for value in field.values)
                 sources.extend([name] * len(field.values))
+        # A typical student of the training data (median / most common value per field):
+        # the baseline that explanations compare a student against.
+        self.reference_: dict[str, Any] = {}
+        if isinstance(X, pd.DataFrame):
+            for name in self.inputs_:
+                column = X[name].dropna()
+                if column.empty:
+                    continue
+                if schema.BY_NAME[name].kind is Kind.NUMERIC:
+                    self.reference_[name] = int(round(float(column.astype(float).median())))
+                else:
+                    self.reference_[name] = str(column.astype(object).mode().iloc[0])
         self.feature_names_out_ = np.asarray(names, dtype=object)
         self.feature_sources_ = np.asarray(sources, dtype=object)  # the schema field behind each column
         self.n_features_out_ = len(names)

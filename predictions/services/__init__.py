@@ -6,6 +6,7 @@ from predictions.services.ingest import (
     batch_import,
     batches_cleanup_stale,
 )
+from predictions.services.explain import Contribution, prediction_explain
 from predictions.services.logging import (
     LabelError,
     LabelOutcome,
@@ -23,4 +24,5 @@ __all__ = [
     "ImportRejected", "ImportReport", "batch_import", "batches_cleanup_stale",
     "InvalidStudents", "ModelUnavailable", "PredictionResult", "predict_students",
     "LabelError", "LabelOutcome", "prediction_create", "prediction_label",
+    "Contribution", "prediction_explain",
 ]
