@@ -23,8 +23,8 @@ var/secret_key:
 
 run: install var/secret_key
 	SECRET_KEY="$$(cat var/secret_key)" $(PY) manage.py bootstrap --port $(PORT)
-	SECRET_KEY="$$(cat var/secret_key)" OMP_NUM_THREADS=1 $(VENV)/bin/gunicorn studentml_site.wsgi \
-		--bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
+	SECRET_KEY="$$(cat var/secret_key)" OMP_NUM_THREADS=1 PORT=$(PORT) WEB_CONCURRENCY=$(WORKERS) ACCESS_LOG=- \
+		$(VENV)/bin/gunicorn studentml_site.wsgi -c python:studentml_site.gunicorn_conf
 
 test: install
 	$(PY) -m pytest

@@ -43,7 +43,17 @@ def _check_models() -> None:
         raise RuntimeError(f"no champion model loaded for track(s) {', '.join(missing)}")
 
 
-CHECKS = {"database": _check_database, "store": _check_store, "models": _check_models}
+def _check_prediction_log() -> None:
+    from predictions.logwriter import writer
+
+    status = writer.status()
+    if status.last_error:
+        raise RuntimeError(f"writing the prediction log fails ({status.last_error}); "
+                           f"{status.pending} entries wait in memory and are retried")
+
+
+CHECKS = {"database": _check_database, "store": _check_store, "models": _check_models,
+          "prediction_log": _check_prediction_log}
 
 
 @never_cache

@@ -25,7 +25,7 @@ def test_readyz_reports_each_dependency(client, trained):
 
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": {"status": "ok"}, "store": {"status": "ok"},
-                                          "models": {"status": "ok"}}
+                                          "models": {"status": "ok"}, "prediction_log": {"status": "ok"}}
 
 
 @pytest.mark.django_db
@@ -62,5 +62,5 @@ def test_readyz_recovers_when_the_store_returns(client, settings, tmp_path):
     assert client.get("/readyz").json()["checks"]["store"] == {"status": "ok"}
 
 
-def test_checks_cover_database_store_and_models():
-    assert set(health.CHECKS) == {"database", "store", "models"}
+def test_checks_cover_every_dependency():
+    assert set(health.CHECKS) == {"database", "store", "models", "prediction_log"}
