@@ -19,6 +19,7 @@ import pandas as pd
 from django.conf import settings
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
+from drift.profile import feature_specs, profile_frame
 from predictions import repository as records_repository
 from predictions import schema
 from predictions.entities import StudentRecord
@@ -61,6 +62,7 @@ class TrainedTrack:
     metrics: dict[str, float]
     holdout: dict[str, Any]
     params: dict[str, Any]
+    profile: dict[str, list[int]]  # per-feature counts of the window: the drift reference
 
 
 def window_from_records(records: list[StudentRecord]) -> Window:
@@ -114,7 +116,10 @@ def fit_track(frame: pd.DataFrame, track: Track, *, champion: ModelVersion | Non
             champion_mae = None  # an unreadable champion is no yardstick; the registry knows why
     holdout_info = {"rows": len(holdout), "train_rows": len(train), "naive_mae": naive_mae,
                     "champion_mae": champion_mae, "champion_version": champion.version if champion else None}
-    return TrainedTrack(track=track, pipeline=pipeline, metrics=metrics, holdout=holdout_info, params=_params(pipeline))
+    inputs = set(schema.track_inputs(track))
+    profile = profile_frame(usable, [spec for spec in feature_specs() if spec.name in inputs])
+    return TrainedTrack(track=track, pipeline=pipeline, metrics=metrics, holdout=holdout_info,
+                        params=_params(pipeline), profile=profile)
 
 
 def model_versions_train(*, window_size: int | None = None, by: str = "cli",
@@ -131,7 +136,7 @@ def model_versions_train(*, window_size: int | None = None, by: str = "cli",
         trained = fit_track(window.frame, track, champion=champion)
         version = registry.model_version_register(
             track=track.value, pipeline=trained.pipeline, metrics=trained.metrics, holdout=trained.holdout,
-            window=window.describe(), params=trained.params, by=by)
+            window=window.describe(), params=trained.params, by=by, extra={"profile": trained.profile})
         if champion is None:
             version = registry.model_version_promote(track.value, version.version, by=by,
                                                      reason="first version of the track")

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from drift import api as drift_api
 from predictions import api as predictions_api
 from registry import api as registry_api
 
@@ -11,4 +12,6 @@ urlpatterns = [
     path("labels/", predictions_api.LabelCreateApi.as_view(), name="labels"),
     path("batches/", predictions_api.BatchCreateApi.as_view(), name="batches"),
     path("models/", registry_api.ModelListApi.as_view(), name="models"),
+    path("drift/reports/", drift_api.DriftReportListApi.as_view(), name="drift-reports"),
+    path("drift/reports/latest/", drift_api.DriftReportLatestApi.as_view(), name="drift-report-latest"),
 ]

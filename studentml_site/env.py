@@ -105,6 +105,26 @@ def effect_thresholds(name: str, default: dict[str, float]) -> dict[str, float]:
     return result
 
 
+def drift_tests(name: str) -> dict[str, str]:
+    """Per-feature test overrides, e.g. ``Medu=chi2,Fedu=chi2`` (categorical fields take chi2 only)."""
+    raw = env.str(name, default="").strip()
+    if not raw:
+        return {}
+    from predictions import schema
+
+    result: dict[str, str] = {}
+    for part in raw.split(","):
+        feature, _, test = (p.strip() for p in part.partition("="))
+        if feature not in schema.INPUTS:
+            raise ImproperlyConfigured(f"{name}: {feature!r} is not an input field of the student schema")
+        if test not in ("ks", "chi2"):
+            raise ImproperlyConfigured(f"{name}: {feature}={test!r} is not valid: expected ks or chi2")
+        if test == "ks" and schema.BY_NAME[feature].kind.value == "categorical":
+            raise ImproperlyConfigured(f"{name}: {feature} is categorical, so only chi2 applies")
+        result[feature] = test
+    return result
+
+
 def mongo_uri(name: str, default: str) -> str:
     value = env.str(name, default=default).strip()
     schemes = ("mongodb://", "mongodb+srv://", "montydb://", "mongomock://")

@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from studentml_site.env import (
     choice,
     cron,
+    drift_tests,
     effect_thresholds,
     env,
     float_in,
@@ -212,6 +213,13 @@ PROMOTION_MIN_MAE_GAIN = float_in("PROMOTION_MIN_MAE_GAIN", 0.01, 0.0, 20.0)
 TRAINING_WINDOW = int_at_least("TRAINING_WINDOW", 5000, 50)
 DRIFT_P_VALUE = float_in("DRIFT_P_VALUE", 0.05, 0.0, 1.0, open_low=True)
 DRIFT_MIN_EFFECT = effect_thresholds("DRIFT_MIN_EFFECT", {"ks": 0.1, "chi2": 0.1})
+# Benjamini-Hochberg by default: keeps a report's false-alarm chance at DRIFT_P_VALUE when
+# nothing drifts, and flags more real shifts than Bonferroni when several features move.
+DRIFT_CORRECTION = choice("DRIFT_CORRECTION", "benjamini-hochberg", ["none", "bonferroni", "benjamini-hochberg"])
+DRIFT_DATASET_SHARE = float_in("DRIFT_DATASET_SHARE", 0.03, 0.0, 1.0, open_low=True)
+DRIFT_MIN_ROWS = int_at_least("DRIFT_MIN_ROWS", 30, 2)
+DRIFT_WINDOW = int_at_least("DRIFT_WINDOW", 5000, 2)
+DRIFT_TESTS = drift_tests("DRIFT_TESTS")
 
 # "buffered": a background thread writes the prediction log in batches (fast; flushed on
 # shutdown). "sync": each request writes its own entries before answering.

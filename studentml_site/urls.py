@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/v1/", include("studentml_site.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("drift/", include("drift.urls")),
     path("", include("predictions.urls")),
 ]

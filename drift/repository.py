@@ -1,0 +1,71 @@
+"""Mongo access for drift reports. Collection: ``drift_reports``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from drift.entities import DriftReport, FeatureDrift, Verdict
+from studentml_site import mongo
+from studentml_site.mongo import IndexSpec
+
+REPORTS = "drift_reports"
+_INDEXES = (IndexSpec("track_created", (("track", 1), ("created_at", -1))),)
+
+
+def _reports() -> Any:
+    return mongo.collection(REPORTS, _INDEXES)
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment and moment.tzinfo else moment
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _to_doc(r: DriftReport) -> dict[str, Any]:
+    doc = asdict(r)
+    doc["_id"] = doc.pop("id")
+    doc["verdict"] = r.verdict.value
+    for key in ("created_at", "current_since", "current_until"):
+        doc[key] = _naive(doc[key])
+    return doc
+
+
+def _from_doc(doc: dict[str, Any]) -> DriftReport:
+    return DriftReport(
+        id=doc["_id"], created_at=_aware(doc["created_at"]), track=doc["track"],  # type: ignore[arg-type]
+        verdict=Verdict(doc["verdict"]), model_version=doc.get("model_version"),
+        reference_rows=doc["reference_rows"], current_rows=doc["current_rows"],
+        current_since=_aware(doc.get("current_since")), current_until=_aware(doc.get("current_until")),
+        features=[FeatureDrift(**f) for f in doc["features"]], settings=dict(doc["settings"]),
+        trigger=doc["trigger"], extra=dict(doc.get("extra") or {}),
+    )
+
+
+def insert_report(report: DriftReport) -> None:
+    _reports().insert_one(_to_doc(report))
+
+
+def get_report(report_id: str) -> DriftReport | None:
+    doc = _reports().find_one({"_id": report_id})
+    return _from_doc(doc) if doc else None
+
+
+def find_reports(*, track: str | None = None, offset: int = 0, limit: int = 50) -> list[DriftReport]:
+    """Newest first."""
+    query = {"track": track} if track else {}
+    docs = _reports().find(query).sort([("created_at", -1), ("_id", -1)]).skip(offset).limit(limit)
+    return [_from_doc(d) for d in docs]
+
+
+def count_reports(*, track: str | None = None) -> int:
+    return _reports().count_documents({"track": track} if track else {})
+
+
+def latest_report(track: str | None = None) -> DriftReport | None:
+    found = find_reports(track=track, limit=1)
+    return found[0] if found else None

@@ -1,0 +1,188 @@
+"""A class upload's results: kept in the uploader's session, shown as a table, downloaded as CSV.
+
+The prediction log keeps every prediction. What only the page needs — spreadsheet row
+numbers, extra columns such as a name, the rejected rows and why — is kept in the session
+of the teacher who uploaded, so nobody else can open or download it, and a reload or a
+later download reads it back without predicting again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from predictions import schema
+from predictions.entities import PredictionLog
+from predictions.forms import TRACK_WORDS, ClassSheet
+
+SESSION_KEY = "class_uploads"
+KEEP = 5  # uploads kept per session: enough to go back to, small enough for a session row
+
+# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """The cell, prefixed with ' when a spreadsheet would run it as a formula."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str | None
+    reason: str
+    value: str | None
+
+    @property
+    def label(self) -> str:
+        f = schema.BY_NAME.get(self.field or "")
+        return f.label if f is not None else (self.field or "the whole row")
+
+    def __str__(self) -> str:
+        got = f" (got {self.value!r})" if self.value is not None else ""
+        return f"{self.field + ': ' if self.field else ''}{self.reason}{got}"
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    row: int  # spreadsheet numbering: the header is row 1
+    extra: list[str]
+    prediction_id: str | None = None
+    predicted_g3: float | None = None
+    at_risk: bool | None = None
+    track: str | None = None
+    model_version: int | None = None
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def predicted(self) -> bool:
+        return self.prediction_id is not None
+
+    @property
+    def track_words(self) -> str:
+        return TRACK_WORDS.get(self.track or "", "")
+
+
+@dataclass(frozen=True)
+class ClassResults:
+    request_id: str
+    user: str  # who uploaded: checked again on every read, should a session ever change hands
+    filename: str
+    created_at: str  # ISO 8601, UTC
+    delimiter: str
+    extra_columns: list[str]
+    rows: list[ResultRow]
+
+    @property
+    def predicted_rows(self) -> list[ResultRow]:
+        return [r for r in self.rows if r.predicted]
+
+    @property
+    def rejected_rows(self) -> list[ResultRow]:
+        return [r for r in self.rows if not r.predicted]
+
+    @property
+    def at_risk_count(self) -> int:
+        return sum(1 for r in self.rows if r.at_risk)
+
+    @property
+    def when(self) -> datetime:
+        return datetime.fromisoformat(self.created_at)
+
+    def to_csv(self) -> str:
+        """Every row in file order, predictions or reasons, safe to open in a spreadsheet."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=self.delimiter, lineterminator="\r\n")
+        header = ["row", *self.extra_columns, "predicted_G3", "at_risk", "track", "model_version",
+                  "prediction_id", "problems"]
+        writer.writerow([spreadsheet_safe(h) for h in header])
+        for r in self.rows:
+            cells = [str(r.row), *r.extra]
+            if r.predicted:
+                cells += [f"{r.predicted_g3:.1f}", "yes" if r.at_risk else "no", str(r.track), str(r.model_version),
+                          str(r.prediction_id), ""]
+            else:
+                cells += ["", "", "", "", "", "; ".join(str(p) for p in r.problems)]
+            writer.writerow([spreadsheet_safe(c) for c in cells])
+        return buffer.getvalue()
+
+
+def class_results_build(sheet: ClassSheet, entries: Sequence[PredictionLog], *, request_id: str, user: str,
+                        filename: str, created_at: datetime) -> ClassResults:
+    """Join the file's rows with their logged predictions (in order) and the rejected rows' reasons."""
+    by_row = dict(zip(sheet.student_rows, entries, strict=True))
+    problems: dict[int, list[Problem]] = {}
+    for e in sheet.rejected:
+        problems.setdefault(e.row or 0, []).append(
+            Problem(e.field, e.reason, None if e.value is None else str(e.value)))
+    rows: list[ResultRow] = []
+    for number in sheet.all_rows:
+        extra = sheet.extra_cells.get(number, [])
+        entry = by_row.get(number)
+        if entry is not None:
+            rows.append(ResultRow(number, extra, entry.id, entry.predicted_g3, entry.at_risk, entry.track,
+                                  entry.model_version))
+        else:
+            rows.append(ResultRow(number, extra, problems=tuple(problems.get(number, ()))))
+    return ClassResults(request_id=request_id, user=user, filename=filename, created_at=created_at.isoformat(),
+                        delimiter=sheet.delimiter, extra_columns=sheet.extra_columns, rows=rows)
+
+
+def rows_refused(sheet: ClassSheet) -> list[ResultRow]:
+    """The rejected rows of a sheet, with their reasons (for a file with nothing to predict)."""
+    return class_results_build(sheet, [], request_id="", user="", filename="",
+                               created_at=datetime.now()).rejected_rows
+
+
+# --- the session (JSON): rows as short lists, as a class of 10,000 must still fit -----------
+
+def _pack(results: ClassResults) -> dict[str, Any]:
+    return {
+        "request_id": results.request_id, "user": results.user, "filename": results.filename,
+        "created_at": results.created_at,
+        "delimiter": results.delimiter, "extra_columns": results.extra_columns,
+        "rows": [[r.row, r.extra, r.prediction_id, r.predicted_g3, r.at_risk, r.track, r.model_version,
+                  [[p.field, p.reason, p.value] for p in r.problems]] for r in results.rows],
+    }
+
+
+def _unpack(data: Mapping[str, Any]) -> ClassResults:
+    rows = [ResultRow(row, list(extra), pid, predicted, at_risk, track, version,
+                      tuple(Problem(*p) for p in problems))
+            for row, extra, pid, predicted, at_risk, track, version, problems in data["rows"]]
+    return ClassResults(request_id=data["request_id"], user=data["user"], filename=data["filename"],
+                        created_at=data["created_at"], delimiter=data["delimiter"], extra_columns=list(data["extra_columns"]), rows=rows)
+
+
+def session_save(session: MutableMapping[str, Any], results: ClassResults) -> None:
+    """Keep ``results`` in the session, dropping the oldest beyond ``KEEP``."""
+    kept = dict(session.get(SESSION_KEY, {}))
+    kept[results.request_id] = _pack(results)
+    newest = sorted(kept, key=lambda key: kept[key]["created_at"], reverse=True)[:KEEP]
+    session[SESSION_KEY] = {key: kept[key] for key in newest}  # a new dict marks the session modified
+
+
+def _uploads_of(session: Mapping[str, Any], user: str) -> dict[str, Any]:
+    return {key: data for key, data in session.get(SESSION_KEY, {}).items() if data.get("user") == user}
+
+
+def session_load(session: Mapping[str, Any], request_id: str, user: str) -> ClassResults | None:
+    """The results of ``request_id``, if ``user`` uploaded them in this session."""
+    data = _uploads_of(session, user).get(request_id)
+    return _unpack(data) if data else None
+
+
+def session_recent(session: Mapping[str, Any], user: str) -> list[dict[str, Any]]:
+    """A short summary of ``user``'s uploads in this session, newest first."""
+    out = []
+    for data in _uploads_of(session, user).values():
+        rows = data["rows"]
+        out.append({"request_id": data["request_id"], "filename": data["filename"],
+                    "when": datetime.fromisoformat(data["created_at"]),
+                    "predicted": sum(1 for r in rows if r[2] is not None),
+                    "rejected": sum(1 for r in rows if r[2] is None)})
+    return sorted(out, key=lambda item: item["when"], reverse=True)
