@@ -12,7 +12,9 @@ machine), so these matter; each is covered by a two-process test.
 3. A query by ``_id`` reads every document of the collection and filters in Python
    (72 ms for one prediction among 2,000). A filter that pins ``_id`` to one value now
    reads that one row by its primary key; montydb's own filter still runs on it.
-4. Every operation opens a connection and sets ``journal_mode`` with no busy timeout
+4. Creating a database folder races too (``os.makedirs`` without ``exist_ok``: two
+   processes writing their first document at once, one dies with FileExistsError).
+5. Every operation opens a connection and sets ``journal_mode`` with no busy timeout
    beyond SQLite's default; under a concurrent writer that fails with "database is
    locked". Connections wait up to 30 s, and the pragma is retried.
 """
@@ -43,6 +45,8 @@ def apply() -> None:
         _patch_collection_exists(monty_sqlite)
         _patch_connect(monty_sqlite)
         _patch_id_lookup(monty_sqlite)
+        monty_sqlite.SQLiteStorage.database_create = lambda self, name: os.makedirs(self._db_path(name),
+                                                                                    exist_ok=True)
         _applied = True
 
 
