@@ -23,7 +23,6 @@ from predictions.forms import (
     StudentForm,
     display_value,
 )
-from predictions.logwriter import writer
 from predictions.schema import Track
 
 
@@ -34,11 +33,11 @@ def _user(request: HttpRequest) -> str:
 def _wait_for_log() -> None:
     # In the buffered log mode the entries reach the store a moment later; the redirect's
     # GET may be served by another worker that reads the store, so wait for the write.
-    writer.flush(timeout=2.0)
+    services.prediction_log_flush()
 
 
 def _own_prediction(request: HttpRequest, prediction_id: str) -> PredictionLog | None:
-    found = repository.get_prediction(prediction_id) if prediction_id.isalnum() else None
+    found = services.prediction_get(prediction_id) if prediction_id.isalnum() else None
     return found if found is not None and found.user == _user(request) else None
 
 
@@ -56,7 +55,8 @@ def _points(effect: float) -> str:
 def _result(prediction: PredictionLog) -> dict[str, Any]:
     """What the result card shows for one logged prediction."""
     try:
-        contributions = services.prediction_explain(prediction.features, Track(prediction.track))
+        contributions = services.prediction_explain(prediction.features, Track(prediction.track),
+                                                    version=prediction.model_version)
         explained = True
     except services.ModelUnavailable:
         contributions, explained = [], False

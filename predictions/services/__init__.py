@@ -11,7 +11,9 @@ from predictions.services.logging import (
     LabelError,
     LabelOutcome,
     prediction_create,
+    prediction_get,
     prediction_label,
+    prediction_log_flush,
 )
 from predictions.services.predict import (
     InvalidStudents,
@@ -23,6 +25,6 @@ from predictions.services.predict import (
 __all__ = [
     "ImportRejected", "ImportReport", "batch_import", "batches_cleanup_stale",
     "InvalidStudents", "ModelUnavailable", "PredictionResult", "predict_students",
-    "LabelError", "LabelOutcome", "prediction_create", "prediction_label",
+    "LabelError", "LabelOutcome", "prediction_create", "prediction_get", "prediction_label", "prediction_log_flush",
     "Contribution", "prediction_explain",
 ]

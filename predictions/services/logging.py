@@ -36,6 +36,11 @@ def prediction_create(students: Sequence[Mapping[str, Any]], *, source: str, use
     return entries
 
 
+def prediction_log_flush(timeout: float = 2.0) -> bool:
+    """Wait until this process's buffered log entries are in the store."""
+    return writer.flush(timeout=timeout)
+
+
 class LabelError(Exception):
     """Labels refused; ``errors`` name the item (``row``: 0-based) and why. Nothing was stored."""
 
@@ -50,6 +55,11 @@ class LabelOutcome:
     prediction_id: str
     g3: int
     created: bool  # False: the same label was already recorded (idempotent repeat)
+
+
+def prediction_get(prediction_id: str) -> PredictionLog | None:
+    """A logged prediction by id, waiting for this process's log buffer if needed."""
+    return _find_prediction(prediction_id)
 
 
 def _find_prediction(prediction_id: str) -> PredictionLog | None:

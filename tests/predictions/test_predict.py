@@ -133,3 +133,18 @@ def test_a_corrupted_new_champion_is_refused_and_the_old_keeps_serving(trained, 
 
     assert result.model_version == trained["A"].version
     assert "not loaded" in caplog.text and "corrupted" in caplog.text
+
+
+def test_an_explanation_comes_from_the_version_that_made_the_prediction(trained, monkeypatch):
+    monkeypatch.setattr(champions, "check_interval", 0.0)
+    student = {k: v for k, v in make_student().items() if k != "G3"}
+    before = services.prediction_explain(student, Track.A)
+    new = _retrain_with(seed=42)["A"]
+    registry.model_version_promote("A", new.version, by="admin")
+
+    old = services.prediction_explain(student, Track.A, version=trained["A"].version)
+    current = services.prediction_explain(student, Track.A)
+
+    assert old == before
+    assert current != before
+    assert all(c.field in track_inputs(Track.A) for c in old)
