@@ -87,21 +87,25 @@ def chi2_from_counts(ref: np.ndarray, cur: np.ndarray) -> tuple[float, float, fl
 
 
 def counts_by_feature(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> list[np.ndarray]:
-    """Per-column counts of whole numbers in ``[low_j, high_j]`` with one bincount for all columns.
+    """Per-column counts of whole numbers in ``[low_j, high_j]``.
 
-    ``values``: (rows, features) floats; NaN and out-of-range values are not counted.
+    ``values``: (rows, features), floats (NaN = missing) or integers; values outside the
+    range are not counted. One ``bincount`` per column, reading the column in place, keeps
+    the extra memory to a few bytes per row, whatever the number of features (a column-major
+    copy first was slower and cost the whole matrix again).
     """
     rows, features = values.shape
-    widths = (high - low + 1).astype(np.int64)
-    offsets = np.concatenate([[0], np.cumsum(widths)[:-1]])
-    total = int(widths.sum())
-    if rows == 0:
-        return [np.zeros(int(w), dtype=np.int64) for w in widths]
-    shifted = values - low  # broadcasts per column
-    valid = ~np.isnan(shifted) & (shifted >= 0) & (shifted < widths)
-    index = np.where(valid, shifted, 0).astype(np.int64) + offsets
-    counts = np.bincount(index[valid], minlength=total)
-    return [counts[o:o + w] for o, w in zip(offsets, widths, strict=True)]
+    out = []
+    for j in range(features):
+        width = int(high[j] - low[j] + 1)
+        column = values[:, j]
+        if column.dtype.kind == "f":
+            column = column[~np.isnan(column)]
+        shifted = column.astype(np.int64) - int(low[j])
+        if shifted.size and (shifted.min() < 0 or shifted.max() >= width):
+            shifted = shifted[(shifted >= 0) & (shifted < width)]
+        out.append(np.bincount(shifted, minlength=width))
+    return out
 
 
 def codes_counts(codes: np.ndarray, categories: np.ndarray) -> list[np.ndarray]:
