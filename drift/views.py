@@ -17,13 +17,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for track in Track:
         report = repository.latest_report(track.value)
         drifted = [f for f in report.features if f.drifted] if report else []
+        tested = bool(report and any(f.effect_size is not None for f in report.features))
         tracks.append({
             "track": track.value,
             "report": report,
-            "effect_chart": bool(report and report.features),
+            "effect_chart": tested,
             "distributions": [{"feature": f} for f in drifted],
         })
-        if report and report.features:
+        if tested:
             configs[f"effect-{track.value}"] = charts.effect_chart(report)
         for f in drifted:
             configs[f"dist-{track.value}-{f.name}"] = charts.distribution_chart(f)
