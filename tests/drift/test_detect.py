@@ -86,3 +86,15 @@ def test_dataset_share_decides_the_verdict():
 
     assert verdict_of(reference, current, dataset_share=0.03)[0] is Verdict.DRIFT
     assert verdict_of(reference, current, dataset_share=0.2)[0] is Verdict.NO_DRIFT
+
+
+def test_a_feature_can_use_another_test():
+    specs = feature_specs({"Medu": "chi2"})
+
+    medu = next(s for s in specs if s.name == "Medu")
+    assert medu.test == "chi2" and medu.values == (0, 1, 2, 3, 4)
+    verdict, features = detect(profile_frame(generate_students(2000, seed=1), specs),
+                               profile_frame(generate_students(2000, seed=2), specs), specs, Thresholds())
+    assert next(f for f in features if f.name == "Medu").test == "chi2"
+    with pytest.raises(ValueError, match="categorical"):
+        feature_specs({"school": "ks"})

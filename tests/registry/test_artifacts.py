@@ -66,3 +66,21 @@ def test_gridfs_store(settings):
     assert ref.uri == f"gridfs://{ref.sha256}"
     assert artifacts.load(ref) == {"w": 1}
     assert not Path(settings.ARTIFACT_DIR).exists()
+
+
+def test_gridfs_on_a_real_mongodb(settings):
+    import os
+
+    uri = os.environ.get("TEST_MONGO_URI")
+    if not uri:
+        pytest.skip("TEST_MONGO_URI is not set: no real MongoDB to test GridFS against")
+    from studentml_site import mongo
+
+    settings.MONGO_URI, settings.MONGO_DB, settings.ARTIFACT_STORE = uri, f"studentml_test_{os.getpid()}", "gridfs"
+    mongo.reset()
+    try:
+        ref = artifacts.save({"w": [1, 2, 3]})
+        assert ref.uri.startswith("gridfs://") and artifacts.load(ref) == {"w": [1, 2, 3]}
+    finally:
+        mongo.client().drop_database(settings.MONGO_DB)
+        mongo.reset()
