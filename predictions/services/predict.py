@@ -112,6 +112,12 @@ def predict_students(students: Sequence[Mapping[str, Any]]) -> list[PredictionRe
         mask = track_codes == code
         predicted[mask] = model.pipeline.predict(frame.loc[mask, list(schema.track_inputs(track))])
         versions[mask] = model.version.version
-    plain = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return [PredictionResult(float(p), bool(p < schema.PASS_MARK), Track(str(t)), int(v), r)
-            for p, t, v, r in zip(predicted, track_codes, versions, plain, strict=True)]
+    # Column lists zipped into dicts: DataFrame.to_dict("records") boxes every cell and
+    # took half the time of a 100,000-row batch.
+    names = list(frame.columns)
+    columns = [[None if value is pd.NA else value for value in frame[name].tolist()] for name in names]
+    plain = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    tracks = {code: Track(str(code)) for code in np.unique(track_codes)}
+    at_risk = (predicted < schema.PASS_MARK).tolist()
+    return [PredictionResult(p, r, tracks[t], v, s)
+            for p, r, t, v, s in zip(predicted.tolist(), at_risk, track_codes, versions.tolist(), plain, strict=True)]
