@@ -150,9 +150,15 @@ def default_estimator(track: Track | str) -> Any:
     student, so serving stays fast under a multi-worker server."""
     from sklearn.ensemble import GradientBoostingRegressor
 
-    if Track(track) is Track.C:
+    track = Track(track)
+    if track is Track.C:
         return GradientBoostingRegressor(loss="squared_error", n_estimators=600, learning_rate=0.007, max_depth=10,
                                          min_samples_leaf=2, subsample=0.5, max_features=0.3, random_state=0)
+    if track is Track.A:
+        # Huber loss: G3 equals G2 for almost half the students, and squared error chases the
+        # few big drops; Huber keeps RMSE under the paper's and MAE at or below "G3 = G2".
+        return GradientBoostingRegressor(loss="huber", alpha=0.95, n_estimators=500, learning_rate=0.01,
+                                         max_depth=3, min_samples_leaf=5, subsample=0.7, random_state=0)
     return GradientBoostingRegressor(loss="squared_error", n_estimators=500, learning_rate=0.01, max_depth=3,
                                      min_samples_leaf=5, subsample=0.7, random_state=0)
 
