@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -46,7 +45,7 @@ class CsvParser(BaseParser):
 
 def _request_id(request: Request) -> str:
     given = request.headers.get("X-Request-ID", "")
-    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    return given if _REQUEST_ID.match(given) else services.new_id()
 
 
 def _user(request: Request) -> str:

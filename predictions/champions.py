@@ -40,8 +40,11 @@ class ChampionCache:
     def get(self, track: str) -> LoadedModel | None:
         """The champion to serve ``track`` with (None: the track has no usable model)."""
         now = time.monotonic()
-        if track not in self._models or now - self._checked_at.get(track, -1e9) >= self.check_interval:
-            self._refresh(track, now)
+        if track not in self._models:
+            self._refresh(track, now, wait=True)
+        elif now - self._checked_at.get(track, -1e9) >= self.check_interval:
+            # One thread checks; the others keep serving the model they have meanwhile.
+            self._refresh(track, now, wait=False)
         return self._models.get(track)
 
     def clear(self) -> None:
@@ -50,28 +53,35 @@ class ChampionCache:
             self._checked_at.clear()
             self._failed.clear()
 
-    def _refresh(self, track: str, now: float) -> None:
-        with self._lock:
+    def _refresh(self, track: str, now: float, *, wait: bool) -> None:
+        if not self._lock.acquire(blocking=wait):
+            return
+        try:
             if track in self._models and now - self._checked_at.get(track, -1e9) < self.check_interval:
                 return  # another thread refreshed it while we waited
             self._checked_at[track] = now
-            change = services.champion_change_latest(track)
-            current = self._models.get(track)
-            if change is None or (current is not None and current.version.version == change.version):
-                return
-            if self._failed.get(track) == change.version:
-                return
-            try:
-                version = services.model_version_get(track, change.version)
-                pipeline = artifacts.load(version.artifact)
-            except (artifacts.ArtifactError, services.RegistryError) as exc:
-                self._failed[track] = change.version
-                kept = f"version {current.version.version} keeps serving" if current else "no model is served"
-                logger.error("track %s: champion version %s not loaded (%s); %s", track, change.version, exc, kept)
-                return
-            self._models[track] = LoadedModel(version=version, pipeline=pipeline)
-            self._failed.pop(track, None)
-            logger.info("track %s: now serving version %s", track, version.version)
+            self._load_if_changed(track)
+        finally:
+            self._lock.release()
+
+    def _load_if_changed(self, track: str) -> None:
+        change = services.champion_change_latest(track)
+        current = self._models.get(track)
+        if change is None or (current is not None and current.version.version == change.version):
+            return
+        if self._failed.get(track) == change.version:
+            return
+        try:
+            version = services.model_version_get(track, change.version)
+            pipeline = artifacts.load(version.artifact)
+        except (artifacts.ArtifactError, services.RegistryError) as exc:
+            self._failed[track] = change.version
+            kept = f"version {current.version.version} keeps serving" if current else "no model is served"
+            logger.error("track %s: champion version %s not loaded (%s); %s", track, change.version, exc, kept)
+            return
+        self._models[track] = LoadedModel(version=version, pipeline=pipeline)
+        self._failed.pop(track, None)
+        logger.info("track %s: now serving version %s", track, version.version)
 
 
 champions = ChampionCache()

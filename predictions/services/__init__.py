@@ -10,6 +10,7 @@ from predictions.services.explain import Contribution, prediction_explain
 from predictions.services.logging import (
     LabelError,
     LabelOutcome,
+    new_id,
     prediction_create,
     prediction_get,
     prediction_label,
@@ -25,6 +26,6 @@ from predictions.services.predict import (
 __all__ = [
     "ImportRejected", "ImportReport", "batch_import", "batches_cleanup_stale",
     "InvalidStudents", "ModelUnavailable", "PredictionResult", "predict_students",
-    "LabelError", "LabelOutcome", "prediction_create", "prediction_get", "prediction_label", "prediction_log_flush",
+    "LabelError", "LabelOutcome", "new_id", "prediction_create", "prediction_get", "prediction_label", "prediction_log_flush",
     "Contribution", "prediction_explain",
 ]
