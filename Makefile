@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-WORKERS ?= 2
+WORKERS ?= 3
 
 .PHONY: run test install benchmark clean
 

@@ -55,8 +55,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--duration", type=int, default=20, help="seconds per load run")
         parser.add_argument("--connections", type=int, default=16)
-        parser.add_argument("--workers", type=int, default=2)
-        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--workers", type=int, default=3)
+        parser.add_argument("--threads", type=int, default=1)
         parser.add_argument("--port", type=int, default=8097)
         parser.add_argument("--reference", help="folder of the reference stack (its run.sh is run as is)")
 
