@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any
 
 from drift.entities import DriftReport, FeatureDrift, Verdict
-from studentml_site import mongo
+from studentml_site import clock, mongo
 from studentml_site.mongo import IndexSpec
 
 REPORTS = "drift_reports"
@@ -18,29 +17,21 @@ def _reports() -> Any:
     return mongo.collection(REPORTS, _INDEXES)
 
 
-def _naive(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment and moment.tzinfo else moment
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def _to_doc(r: DriftReport) -> dict[str, Any]:
     doc = asdict(r)
     doc["_id"] = doc.pop("id")
     doc["verdict"] = r.verdict.value
     for key in ("created_at", "current_since", "current_until"):
-        doc[key] = _naive(doc[key])
+        doc[key] = clock.to_store(doc[key])
     return doc
 
 
 def _from_doc(doc: dict[str, Any]) -> DriftReport:
     return DriftReport(
-        id=doc["_id"], created_at=_aware(doc["created_at"]), track=doc["track"],  # type: ignore[arg-type]
+        id=doc["_id"], created_at=clock.from_store(doc["created_at"]), track=doc["track"],  # type: ignore[arg-type]
         verdict=Verdict(doc["verdict"]), model_version=doc.get("model_version"),
         reference_rows=doc["reference_rows"], current_rows=doc["current_rows"],
-        current_since=_aware(doc.get("current_since")), current_until=_aware(doc.get("current_until")),
+        current_since=clock.from_store(doc.get("current_since")), current_until=clock.from_store(doc.get("current_until")),
         features=[FeatureDrift(**f) for f in doc["features"]], settings=dict(doc["settings"]),
         trigger=doc["trigger"], extra=dict(doc.get("extra") or {}),
     )

@@ -11,12 +11,12 @@ on every backend (montydb enforces uniqueness only on ``_id``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from predictions import schema
 from predictions.entities import Batch, BatchKind, BatchStatus, PredictionLog, RejectedRow, StudentRecord
-from studentml_site import mongo
+from studentml_site import clock, mongo
 from studentml_site.mongo import IndexSpec
 
 RECORDS = "records"
@@ -56,15 +56,6 @@ def _batches() -> Any:
     return mongo.collection(BATCHES, _BATCH_INDEXES)
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    # Stored naive in UTC: pymongo, montydb and mongomock all hand naive datetimes back.
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 # --- records -----------------------------------------------------------------------------
 
 def _record_to_doc(record: StudentRecord) -> dict[str, Any]:
@@ -74,14 +65,14 @@ def _record_to_doc(record: StudentRecord) -> dict[str, Any]:
         "batch_id": record.batch_id,
         "row": record.row,
         "labeled": record.labeled,
-        "ingested_at": _naive_utc(record.ingested_at),
+        "ingested_at": clock.to_store(record.ingested_at),
         "features": {name: record.features.get(name) for name in schema.INPUTS},
         "G3": record.g3,
     }
 
 
 def _record_from_doc(doc: dict[str, Any]) -> StudentRecord:
-    ingested_at = _aware(doc["ingested_at"])
+    ingested_at = clock.from_store(doc["ingested_at"])
     assert ingested_at is not None
     return StudentRecord(
         batch_id=doc["batch_id"],
@@ -174,14 +165,14 @@ def _batch_to_doc(batch: Batch) -> dict[str, Any]:
         "duplicate_rows": batch.duplicate_rows,
         "delimiter": batch.delimiter,
         "created_by": batch.created_by,
-        "created_at": _naive_utc(batch.created_at),
-        "completed_at": _naive_utc(batch.completed_at) if batch.completed_at else None,
+        "created_at": clock.to_store(batch.created_at),
+        "completed_at": clock.to_store(batch.completed_at) if batch.completed_at else None,
         "extra": dict(batch.extra),
     }
 
 
 def _batch_from_doc(doc: dict[str, Any]) -> Batch:
-    created_at = _aware(doc["created_at"])
+    created_at = clock.from_store(doc["created_at"])
     assert created_at is not None
     return Batch(
         id=doc["_id"],
@@ -198,7 +189,7 @@ def _batch_from_doc(doc: dict[str, Any]) -> Batch:
         delimiter=doc.get("delimiter", ";"),
         created_by=doc["created_by"],
         created_at=created_at,
-        completed_at=_aware(doc.get("completed_at")),
+        completed_at=clock.from_store(doc.get("completed_at")),
         extra=dict(doc.get("extra") or {}),
     )
 
@@ -213,7 +204,7 @@ def insert_batch(batch: Batch) -> None:
 def complete_batch(batch_id: str, completed_at: datetime) -> None:
     _batches().update_one(
         {"_id": batch_id},
-        {"$set": {"status": BatchStatus.COMPLETE.value, "completed_at": _naive_utc(completed_at)}},
+        {"$set": {"status": BatchStatus.COMPLETE.value, "completed_at": clock.to_store(completed_at)}},
     )
 
 
@@ -238,7 +229,7 @@ def find_batches(*, status: BatchStatus | None = None, limit: int = 100) -> list
 
 
 def find_stale_pending_batches(older_than: datetime) -> list[Batch]:
-    docs = _batches().find({"status": BatchStatus.PENDING.value, "created_at": {"$lt": _naive_utc(older_than)}})
+    docs = _batches().find({"status": BatchStatus.PENDING.value, "created_at": {"$lt": clock.to_store(older_than)}})
     return [_batch_from_doc(d) for d in docs]
 
 
@@ -250,22 +241,22 @@ def _predictions() -> Any:
 
 def _prediction_to_doc(p: PredictionLog) -> dict[str, Any]:
     return {
-        "_id": p.id, "created_at": _naive_utc(p.created_at), "source": p.source, "request_id": p.request_id,
+        "_id": p.id, "created_at": clock.to_store(p.created_at), "source": p.source, "request_id": p.request_id,
         "user": p.user, "track": p.track, "model_version": p.model_version, "predicted_G3": p.predicted_g3,
         "at_risk": p.at_risk, "features": {name: p.features.get(name) for name in schema.INPUTS},
         "labeled": p.actual_g3 is not None, "actual_G3": p.actual_g3,
-        "labeled_at": _naive_utc(p.labeled_at) if p.labeled_at else None, "labeled_by": p.labeled_by,
+        "labeled_at": clock.to_store(p.labeled_at) if p.labeled_at else None, "labeled_by": p.labeled_by,
     }
 
 
 def _prediction_from_doc(doc: dict[str, Any]) -> PredictionLog:
-    created_at = _aware(doc["created_at"])
+    created_at = clock.from_store(doc["created_at"])
     assert created_at is not None
     return PredictionLog(
         id=doc["_id"], created_at=created_at, source=doc["source"], request_id=doc["request_id"],
         user=doc.get("user"), track=doc["track"], model_version=doc["model_version"],
         predicted_g3=doc["predicted_G3"], at_risk=doc["at_risk"], features=dict(doc["features"]),
-        actual_g3=doc.get("actual_G3"), labeled_at=_aware(doc.get("labeled_at")), labeled_by=doc.get("labeled_by"),
+        actual_g3=doc.get("actual_G3"), labeled_at=clock.from_store(doc.get("labeled_at")), labeled_by=doc.get("labeled_by"),
     )
 
 
@@ -284,8 +275,8 @@ def _prediction_query(*, since: datetime | None = None, until: datetime | None =
                       source: str | None = None) -> dict[str, Any]:
     query: dict[str, Any] = {}
     if since or until:
-        query["created_at"] = {**({"$gte": _naive_utc(since)} if since else {}),
-                               **({"$lt": _naive_utc(until)} if until else {})}
+        query["created_at"] = {**({"$gte": clock.to_store(since)} if since else {}),
+                               **({"$lt": clock.to_store(until)} if until else {})}
     if track:
         query["track"] = track
     if model_version is not None:
@@ -309,4 +300,4 @@ def count_predictions(**filters: Any) -> int:
 
 def set_prediction_label(prediction_id: str, g3: int, *, at: datetime, by: str) -> None:
     _predictions().update_one({"_id": prediction_id}, {"$set": {
-        "labeled": True, "actual_G3": g3, "labeled_at": _naive_utc(at), "labeled_by": by}})
+        "labeled": True, "actual_G3": g3, "labeled_at": clock.to_store(at), "labeled_by": by}})

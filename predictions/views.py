@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from predictions import csvexport, repository, schema, services
+from predictions import csvexport, schema, services
 from predictions.entities import PredictionLog
 from predictions.forms import (
     AT_RISK_WORDS,

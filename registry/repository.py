@@ -10,11 +10,11 @@ entry) never see zero or two champions.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from registry.entities import ArtifactRef, AuditEntry, ChampionChange, ModelVersion, Status
-from studentml_site import mongo
+from studentml_site import clock, mongo
 from studentml_site.mongo import IndexSpec
 
 VERSIONS = "model_versions"
@@ -28,14 +28,6 @@ _AUDIT_INDEXES = (IndexSpec("track_at", (("track", 1), ("at", -1))),)
 
 class DuplicateError(Exception):
     """The ``_id`` is taken: another process got there first."""
-
-
-def _naive(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment and moment.tzinfo else moment
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _insert(collection: Any, doc: dict[str, Any]) -> None:
@@ -56,21 +48,21 @@ def _version_to_doc(v: ModelVersion) -> dict[str, Any]:
         "_id": v.id, "track": v.track, "version": v.version, "status": v.status.value,
         "metrics": dict(v.metrics), "holdout": dict(v.holdout), "window": dict(v.window),
         "params": dict(v.params), "artifact": asdict(v.artifact),
-        "created_at": _naive(v.created_at), "created_by": v.created_by,
-        "decided_by": v.decided_by, "decided_at": _naive(v.decided_at), "reason": v.reason,
+        "created_at": clock.to_store(v.created_at), "created_by": v.created_by,
+        "decided_by": v.decided_by, "decided_at": clock.to_store(v.decided_at), "reason": v.reason,
         "extra": dict(v.extra),
     }
 
 
 def _version_from_doc(doc: dict[str, Any]) -> ModelVersion:
-    created_at = _aware(doc["created_at"])
+    created_at = clock.from_store(doc["created_at"])
     assert created_at is not None
     return ModelVersion(
         track=doc["track"], version=doc["version"], status=Status(doc["status"]),
         metrics=dict(doc["metrics"]), holdout=dict(doc["holdout"]), window=dict(doc["window"]),
         params=dict(doc["params"]), artifact=ArtifactRef(**doc["artifact"]),
         created_at=created_at, created_by=doc["created_by"], decided_by=doc.get("decided_by"),
-        decided_at=_aware(doc.get("decided_at")), reason=doc.get("reason"), extra=dict(doc.get("extra") or {}),
+        decided_at=clock.from_store(doc.get("decided_at")), reason=doc.get("reason"), extra=dict(doc.get("extra") or {}),
     )
 
 
@@ -104,7 +96,7 @@ def update_version_status(track: str, version: int, status: Status, *, by: str, 
                           reason: str | None) -> None:
     _versions().update_one(
         {"_id": f"{track}:{version}"},
-        {"$set": {"status": status.value, "decided_by": by, "decided_at": _naive(at), "reason": reason}},
+        {"$set": {"status": status.value, "decided_by": by, "decided_at": clock.to_store(at), "reason": reason}},
     )
 
 
@@ -115,7 +107,7 @@ def _champions() -> Any:
 
 
 def _change_from_doc(doc: dict[str, Any]) -> ChampionChange:
-    at = _aware(doc["at"])
+    at = clock.from_store(doc["at"])
     assert at is not None
     return ChampionChange(track=doc["track"], seq=doc["seq"], version=doc["version"],
                           previous_version=doc.get("previous_version"), at=at, by=doc["by"], reason=doc["reason"])
@@ -131,7 +123,7 @@ def insert_champion_change(change: ChampionChange) -> None:
     _insert(_champions(), {
         "_id": f"{change.track}:{change.seq:09d}", "track": change.track, "seq": change.seq,
         "version": change.version, "previous_version": change.previous_version,
-        "at": _naive(change.at), "by": change.by, "reason": change.reason,
+        "at": clock.to_store(change.at), "by": change.by, "reason": change.reason,
     })
 
 
@@ -147,7 +139,7 @@ def _audit() -> Any:
 
 
 def insert_audit(entry: AuditEntry) -> None:
-    _audit().insert_one({**asdict(entry), "at": _naive(entry.at)})
+    _audit().insert_one({**asdict(entry), "at": clock.to_store(entry.at)})
 
 
 def find_audit(track: str | None = None, limit: int = 200) -> list[AuditEntry]:
@@ -156,6 +148,6 @@ def find_audit(track: str | None = None, limit: int = 200) -> list[AuditEntry]:
     out = []
     for d in docs:
         d.pop("_id", None)
-        d["at"] = _aware(d["at"])
+        d["at"] = clock.from_store(d["at"])
         out.append(AuditEntry(**d))
     return out

@@ -1,5 +1,5 @@
 from predictions import validation
-from tests.builders import csv_bytes, make_student
+from tests.builders import make_student
 
 
 def test_builder_student_is_valid():
