@@ -127,3 +127,16 @@ def test_mongo_uri_scheme_is_checked(monkeypatch, value):
 
     with pytest.raises(ImproperlyConfigured, match="MONGO_URI"):
         envmod.mongo_uri("MONGO_URI", "mongomock://")
+
+
+def test_static_files_collect_with_production_storage(tmp_path):
+    """`make run` collects static files with the hashed-manifest storage; a missing file fails it."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k not in {"DEBUG", "MONGO_URI"}},
+             "VAR_DIR": str(tmp_path), "DEBUG": "false",
+             "SECRET_KEY": "a-long-random-production-secret-0f3c9a7e5b1d2c4e6f8a0b9c7d5e3f1a"},
+        capture_output=True, text=True, timeout=300)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "staticfiles" / "staticfiles.json").is_file()
