@@ -1,9 +1,9 @@
 """gunicorn settings for studentml (``gunicorn -c python:studentml_site.gunicorn_conf``).
 
 gthread workers keep HTTP connections alive (a sync worker closes each one). Measured on
-2 cores with 16 connections (``manage.py benchmark_http``): 3 workers x 1 thread served
-~800 requests/s with p99 ~33 ms; more threads per worker only added GIL contention
-(2 x 4: ~550/s, p99 ~83 ms). Numbers come from the environment so operators can size
+2 cores with 16 connections (``manage.py benchmark_http``, 20 s runs): 3 workers x 1
+thread served ~670 requests/s with p99 45-68 ms; more threads per worker only added GIL
+contention (2 x 4: ~550/s, p99 ~83 ms). Numbers come from the environment so operators can size
 them to the machine.
 """
 
