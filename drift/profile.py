@@ -75,7 +75,3 @@ def profile_frame(frame: pd.DataFrame, specs: list[FeatureSpec]) -> dict[str, li
 
 def profile_records(rows: Iterable[Mapping[str, Any]], specs: list[FeatureSpec]) -> dict[str, list[int]]:
     return profile_frame(pd.DataFrame(list(rows), columns=[s.name for s in specs]), specs)
-
-
-def rows_in(profile: Mapping[str, list[int]], name: str) -> int:
-    return int(sum(profile.get(name, [])))

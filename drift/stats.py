@@ -59,20 +59,15 @@ def ks_from_counts(ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
 
 def _ks_p_value(d: float, n1: int, n2: int) -> tuple[float, float]:
     if max(n1, n2) <= MAX_EXACT_N:
-        try:
-            from scipy.stats._stats_py import _attempt_exact_2kssamp
-        except ImportError:  # pragma: no cover - a scipy that moved it: fall back to the public call
-            return _ks_via_scipy(d, n1, n2)
+        # scipy's own exact routine (private, but the only way to match ks_2samp bit for bit).
+        from scipy.stats._stats_py import _attempt_exact_2kssamp
+
         success, d_exact, prob = _attempt_exact_2kssamp(n1, n2, math.gcd(n1, n2), d, "two-sided")
         if success:
             return float(d_exact), float(np.clip(prob, 0, 1))
     m, n = sorted([float(n1), float(n2)], reverse=True)
     en = m * n / (m + n)
     return float(d), float(np.clip(scipy_stats.kstwo.sf(d, np.round(en)), 0, 1))
-
-
-def _ks_via_scipy(d: float, n1: int, n2: int) -> tuple[float, float]:  # pragma: no cover
-    raise RuntimeError("this scipy has no exact two-sample KS routine to match")
 
 
 def chi2_from_counts(ref: np.ndarray, cur: np.ndarray) -> tuple[float, float, float, str]:

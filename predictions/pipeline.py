@@ -101,25 +101,6 @@ class SchemaEncoder(TransformerMixin, BaseEstimator):
         return out
 
 
-class OffsetRegressor(RegressorMixin, BaseEstimator):
-    """Fits ``estimator`` to ``y - X[:, offset]`` and adds the offset back.
-
-    For track A (and B) the best single predictor of G3 is the latest period grade; modelling
-    the change from it lets the estimator spend its capacity on who moves, not on the level.
-    """
-
-    def __init__(self, estimator: Any = None, offset_column: int = 0) -> None:
-        self.estimator = estimator
-        self.offset_column = offset_column
-
-    def fit(self, X: np.ndarray, y: np.ndarray) -> OffsetRegressor:
-        self.estimator_ = clone(self.estimator).fit(X, np.asarray(y, dtype=float) - X[:, self.offset_column])
-        return self
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        return self.estimator_.predict(X) + X[:, self.offset_column]
-
-
 class BoundedRegressor(RegressorMixin, BaseEstimator):
     """Clips ``estimator``'s predictions to the grade scale, so the artifact itself answers 0-20."""
 
@@ -134,12 +115,6 @@ class BoundedRegressor(RegressorMixin, BaseEstimator):
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return np.clip(self.estimator_.predict(X), self.low, self.high)
-
-
-def feature_column(track: Track | str, name: str) -> int:
-    """The column of numeric field ``name`` in the encoder's output for ``track``."""
-    encoder = SchemaEncoder(str(track)).fit(None)
-    return list(encoder.feature_names_out_).index(name)
 
 
 def default_estimator(track: Track | str) -> Any:
@@ -171,8 +146,3 @@ def build_pipeline(track: Track | str, estimator: Any = None) -> Pipeline:
         ("encode", SchemaEncoder(track.value)),
         ("model", BoundedRegressor(model, low=0.0, high=20.0)),
     ])
-
-
-def students_frame(rows: Sequence[Mapping[str, Any]], track: Track | str) -> pd.DataFrame:
-    """A DataFrame of the track's inputs (for tools that want one)."""
-    return pd.DataFrame([{name: row.get(name) for name in schema.track_inputs(track)} for row in rows])

@@ -113,18 +113,16 @@ def _pending_batch_ids() -> list[str]:
     return [d["_id"] for d in _batches().find({"status": BatchStatus.PENDING.value}, {"_id": 1})]
 
 
-def _visible(query: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+def _visible(query: dict[str, Any]) -> dict[str, Any]:
     # Filter by the (few) pending batches rather than $in over every complete one:
     # montydb evaluates $in by scanning the list for each document.
     pending = _pending_batch_ids()
-    if pending:
-        query = {**query, "batch_id": {"$nin": pending}}
-    return query, set(pending)
+    return {**query, "batch_id": {"$nin": pending}} if pending else query
 
 
 def find_recent_records(limit: int, *, labeled: bool = True) -> list[StudentRecord]:
     """The most recent ``limit`` records of complete batches, oldest first (arrival order)."""
-    query, _ = _visible({"labeled": labeled})
+    query = _visible({"labeled": labeled})
     cursor = _records().find(query).sort([("ingested_at", -1), ("row", -1)]).limit(limit)
     docs = list(cursor)
     # A batch that started while we read is pending now: drop any of its rows we saw.
@@ -139,7 +137,7 @@ def find_records_of_batch(batch_id: str) -> list[StudentRecord]:
 
 def count_records(*, labeled: bool | None = None) -> int:
     """Records of complete batches (optionally only labelled or unlabelled ones)."""
-    query, _ = _visible({} if labeled is None else {"labeled": labeled})
+    query = _visible({} if labeled is None else {"labeled": labeled})
     return _records().count_documents(query)
 
 

@@ -160,23 +160,3 @@ def duplicate_key_errors() -> tuple[type[Exception], ...]:
     # montydb's insert_many surfaces SQLite's own primary-key violation.
     errors.append(sqlite3.IntegrityError)
     return tuple(dict.fromkeys(errors))
-
-
-def store_errors() -> tuple[type[Exception], ...]:
-    """Exceptions that mean "the store is unreachable or failed", across backends."""
-    import pymongo.errors
-
-    errors: list[type[Exception]] = [pymongo.errors.PyMongoError, OSError]
-    try:
-        import montydb.errors
-
-        errors.append(montydb.errors.MontyError)
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        import sqlite3
-
-        errors.append(sqlite3.Error)
-    except ImportError:  # pragma: no cover
-        pass
-    return tuple(errors)

@@ -85,9 +85,10 @@ def predict_students(students: Sequence[Mapping[str, Any]]) -> list[PredictionRe
     """Validate, route and predict; raise InvalidStudents (nothing predicted) or ModelUnavailable."""
     if len(students) < TABLE_THRESHOLD:
         records = _validate_records(students)
+        tracks = [schema.track_for(r.get("G1"), r.get("G2")) for r in records]
         by_track: dict[Track, list[int]] = {}
-        for i, record in enumerate(records):
-            by_track.setdefault(schema.track_for(record.get("G1"), record.get("G2")), []).append(i)
+        for i, track in enumerate(tracks):
+            by_track.setdefault(track, []).append(i)
         predicted = np.empty(len(records))
         versions = np.empty(len(records), dtype=np.int64)
         for track, indexes in by_track.items():
@@ -96,7 +97,6 @@ def predict_students(students: Sequence[Mapping[str, Any]]) -> list[PredictionRe
                 raise ModelUnavailable(track)
             predicted[indexes] = model.pipeline.predict([records[i] for i in indexes])
             versions[indexes] = model.version.version
-        tracks = [schema.track_for(r.get("G1"), r.get("G2")) for r in records]
         return [PredictionResult(float(p), bool(p < schema.PASS_MARK), t, int(v), r)
                 for p, t, v, r in zip(predicted, tracks, versions, records, strict=True)]
 
