@@ -215,6 +215,13 @@ if ARTIFACT_STORE == "gridfs" and MONGO_URI.startswith("montydb://"):
 PROMOTION_POLICY = choice("PROMOTION_POLICY", "approval", ["approval", "auto"])
 PROMOTION_MIN_MAE_GAIN = float_in("PROMOTION_MIN_MAE_GAIN", 0.01, 0.0, 20.0)
 TRAINING_WINDOW = int_at_least("TRAINING_WINDOW", 5000, 50)
+# On by default would block most promotions on school-sized data (see README, "Promotion").
+PROMOTION_REQUIRE_SIGNIFICANCE = from_env("PROMOTION_REQUIRE_SIGNIFICANCE", env.bool, False)
+# The scheduled retrain check trains a track when drift was reported since its champion
+# was trained, or when this many labelled rows arrived since then.
+RETRAIN_MIN_NEW_LABELS = int_at_least("RETRAIN_MIN_NEW_LABELS", 200, 1)
+# A retrain holds its track's lease this long at most: a crashed run blocks nobody after it.
+RETRAIN_LEASE_SECONDS = int_at_least("RETRAIN_LEASE_SECONDS", 1800, 10)
 DRIFT_P_VALUE = float_in("DRIFT_P_VALUE", 0.05, 0.0, 1.0, open_low=True)
 DRIFT_MIN_EFFECT = effect_thresholds("DRIFT_MIN_EFFECT", {"ks": 0.1, "chi2": 0.1})
 # Benjamini-Hochberg by default: keeps a report's false-alarm chance at DRIFT_P_VALUE when
