@@ -30,8 +30,8 @@ class StudentRecord:
     features: dict[str, Any]
     g3: int | None
     ingested_at: datetime
-    # Rows that must exist once per something else carry that as their key (a label:
-    # "prediction:<id>"), so a second insert is a duplicate-key error on every backend.
+    # A label's row is keyed by arrival time and prediction ("labels:<ms>:<id>"), so the
+    # newest labels can be read as one range; once-only is the label claim's job.
     key: str | None = None
     prediction_id: str | None = None
 
@@ -87,3 +87,14 @@ class PredictionLog:
     actual_g3: int | None = None
     labeled_at: datetime | None = None
     labeled_by: str | None = None
+
+
+@dataclass(frozen=True)
+class LabelClaim:
+    """The one label a logged prediction can have, and the training row it became."""
+
+    prediction_id: str
+    g3: int
+    record_id: str
+    at: datetime
+    by: str

@@ -1,11 +1,14 @@
 """Mongo access for ingested students and served predictions.
 
-Collections: ``records`` (rows for training), ``batches`` (ingestion metadata) and
-``predictions`` (the prediction log).
+Collections: ``records`` (rows for training), ``batches`` (ingestion metadata),
+``predictions`` (the prediction log) and ``label_claims`` (one per labelled prediction).
 
 Documents stay inside this module; callers get :mod:`predictions.entities` dataclasses.
-A record's ``_id`` is ``<batch id>:<row>``, so re-inserting a row is a duplicate-key error
-on every backend (montydb enforces uniqueness only on ``_id``).
+A record's ``_id`` is ``<batch id>:<row, 9 digits>``, so re-inserting a row is a duplicate-key
+error on every backend (montydb enforces uniqueness only on ``_id``), and a batch's rows are
+one ``_id`` range; a label's row is ``labels:<ms since epoch, 13 digits>:<prediction id>``,
+so the newest labels are one range too. The training window reads those ranges newest
+first and stops when it has enough rows: it never reads the whole store.
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ from datetime import datetime
 from typing import Any
 
 from predictions import schema
-from predictions.entities import Batch, BatchKind, BatchStatus, PredictionLog, RejectedRow, StudentRecord
+from predictions.entities import (Batch, BatchKind, BatchStatus, LabelClaim, PredictionLog, RejectedRow,
+                                  StudentRecord)
 from studentml_site import clock, mongo
 from studentml_site.mongo import IndexSpec
 
 RECORDS = "records"
 BATCHES = "batches"
 PREDICTIONS = "predictions"
+LABEL_CLAIMS = "label_claims"
+LABEL_RECORD_PREFIX = "labels:"
 
 _RECORD_INDEXES = (
     IndexSpec("labeled_arrival", (("labeled", 1), ("ingested_at", -1), ("row", -1))),
@@ -46,6 +52,10 @@ class DuplicateRecordError(Exception):
 
 class DuplicateBatchError(Exception):
     """A batch with this id (the file's content hash) is already stored."""
+
+
+class DuplicateLabelError(Exception):
+    """This prediction already has a label claim."""
 
 
 def _records() -> Any:
@@ -130,9 +140,50 @@ def find_recent_records(limit: int, *, labeled: bool = True) -> list[StudentReco
     return [_record_from_doc(d) for d in reversed(docs) if d["batch_id"] not in late]
 
 
+def _id_prefix(prefix: str) -> dict[str, str]:
+    return {"$gte": prefix, "$lte": prefix + "\uffff"}
+
+
+def label_record_id(at: datetime, prediction_id: str) -> str:
+    return f"{LABEL_RECORD_PREFIX}{int(at.timestamp() * 1000):013d}:{prediction_id}"
+
+
+def find_window(limit: int) -> list[StudentRecord]:
+    """The most recent ``limit`` labelled records, oldest first, reading about ``limit`` rows.
+
+    Complete labelled batches are taken newest first, each read from its newest row down,
+    until ``limit`` rows are in hand (an older batch cannot hold a newer row); the newest
+    ``limit`` labels of logged predictions are read the same way; the two are merged by
+    arrival. Memory and time follow the window, not the store.
+    """
+    docs: list[dict[str, Any]] = []
+    complete = {"status": BatchStatus.COMPLETE.value, "kind": BatchKind.LABELED.value}
+    for batch in _batches().find(complete, {"_id": 1, "created_at": 1}).sort([("created_at", -1)]):
+        if len(docs) >= limit:
+            break
+        docs.extend(_records().find({"_id": _id_prefix(f"{batch['_id']}:")})
+                    .sort([("_id", -1)]).limit(limit - len(docs)))
+    docs.extend(_records().find({"_id": _id_prefix(LABEL_RECORD_PREFIX)}).sort([("_id", -1)]).limit(limit))
+    records = [_record_from_doc(d) for d in docs if d.get("G3") is not None]
+    records.sort(key=lambda r: (r.ingested_at, r.row), reverse=True)
+    return records[:limit][::-1]
+
+
 def find_records_of_batch(batch_id: str) -> list[StudentRecord]:
     docs = _records().find({"batch_id": batch_id}).sort([("row", 1)])
     return [_record_from_doc(d) for d in docs]
+
+
+def count_labeled_since(moment: datetime | None) -> int:
+    """Labelled rows that arrived after ``moment`` (all of them for None), from batch
+    sizes and the label range: no scan of the records themselves."""
+    query: dict[str, Any] = {"status": BatchStatus.COMPLETE.value, "kind": BatchKind.LABELED.value}
+    if moment is not None:
+        query["created_at"] = {"$gt": clock.to_store(moment)}
+    total = sum(d.get("rows_imported", 0) for d in _batches().find(query, {"rows_imported": 1}))
+    start = LABEL_RECORD_PREFIX if moment is None else label_record_id(moment, "\uffff")
+    labels = _records().find({"_id": {"$gt": start, "$lte": LABEL_RECORD_PREFIX + "\uffff"}}, {"_id": 1})
+    return total + sum(1 for _ in labels)
 
 
 def count_records(*, labeled: bool | None = None) -> int:
@@ -144,6 +195,30 @@ def count_records(*, labeled: bool | None = None) -> int:
 def iter_all_records() -> Iterator[StudentRecord]:
     for doc in _records().find({}):
         yield _record_from_doc(doc)
+
+
+# --- label claims ------------------------------------------------------------------------
+
+def _claims() -> Any:
+    return mongo.collection(LABEL_CLAIMS)
+
+
+def insert_label_claim(claim: LabelClaim) -> None:
+    """Claim the prediction's one label; DuplicateLabelError if it has one."""
+    try:
+        _claims().insert_one({"_id": claim.prediction_id, "G3": claim.g3, "record_id": claim.record_id,
+                              "at": clock.to_store(claim.at), "by": claim.by})
+    except mongo.duplicate_key_errors() as exc:
+        raise DuplicateLabelError(claim.prediction_id) from exc
+
+
+def get_label_claim(prediction_id: str) -> LabelClaim | None:
+    doc = _claims().find_one({"_id": prediction_id})
+    if doc is None:
+        return None
+    at = clock.from_store(doc["at"])
+    assert at is not None
+    return LabelClaim(prediction_id=doc["_id"], g3=doc["G3"], record_id=doc["record_id"], at=at, by=doc["by"])
 
 
 # --- batches -----------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def window_from_records(records: list[StudentRecord]) -> Window:
 
 def window_load(size: int | None = None) -> Window:
     """The most recent ``size`` (default TRAINING_WINDOW) labelled records."""
-    return window_from_records(records_repository.find_recent_records(size or settings.TRAINING_WINDOW, labeled=True))
+    return window_from_records(records_repository.find_window(size or settings.TRAINING_WINDOW))
 
 
 def split_holdout(frame: pd.DataFrame, share: float = HOLDOUT_SHARE) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -22,6 +22,11 @@ machine), so these matter; each is covered by a two-process test.
    concurrent writer makes it fail with "database is locked". Connections are now kept
    open, one per process, thread and file, wait up to 30 s for a lock, and set their
    pragmas once (retried while another process holds the file).
+6. A query for a range of string ``_id`` values sorted by ``_id`` with a limit (how a
+   training window reads the newest rows of a batch) read and decoded the whole
+   collection, then sorted and cut in Python: memory and time grew with the store, not
+   with the window. Such a query now becomes one SQL range scan over an index on the
+   encoded key's string bytes, with the order and limit done by SQLite.
 """
 
 from __future__ import annotations
@@ -91,6 +96,10 @@ def _ensure_table(db_file: str, table: str) -> None:
         conn.execute(
             f"CREATE TABLE IF NOT EXISTS [{table}](k text NOT NULL, v text NOT NULL, PRIMARY KEY(k))"
         )
+        # A string _id is stored as b"\x02" + int32 length + UTF-8 + b"\x00": the length
+        # comes first, so the key itself does not sort like the strings. Its bytes from the
+        # sixth on do (UTF-8 keeps code point order), which is what 6. scans.
+        conn.execute(f"CREATE INDEX IF NOT EXISTS id_text ON [{table}](substr(k, 6)) WHERE substr(k, 1, 1) = x'02'")
 
 
 def _patch_collection_exists(monty_sqlite: Any) -> None:
@@ -155,6 +164,43 @@ def _pinned_id(spec: Any) -> Any:
     return value if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
+_RANGE_OPS = {"$gte": ">=", "$gt": ">", "$lte": "<=", "$lt": "<"}
+
+
+def _string_id_range(spec: Any, ordering: Any) -> list[tuple[str, str]] | None:
+    """``[(sql operator, bound), ...]`` when a query is only a string range on ``_id``,
+    sorted by ``_id`` or not at all; None for anything else (montydb reads everything)."""
+    if not isinstance(spec, dict) or set(spec) != {"_id"} or not isinstance(spec["_id"], dict):
+        return None
+    bounds = spec["_id"]
+    if not bounds or not set(bounds) <= set(_RANGE_OPS):
+        return None
+    if not all(isinstance(v, str) and "\x00" not in v for v in bounds.values()):
+        return None
+    if ordering is not None and list(dict(ordering).items()) not in ([("_id", 1)], [("_id", -1)]):
+        return None
+    return [(_RANGE_OPS[op], value) for op, value in bounds.items()]
+
+
+def _range_rows(path: str, table: str, conditions: list[tuple[str, str]], ordering: Any,
+                limit: int) -> list[tuple[Any]]:
+    where = ["substr(k, 1, 1) = x'02'"]
+    params: list[bytes] = []
+    for op, value in conditions:
+        # Stored string bytes end with b"\x00", so a stored "abc" compares as b"abc\x00":
+        # greater than the bound "abc", equal to the bound "abc" + NUL. Bounds get the same
+        # ending; the rows are a superset of the matches, and montydb's filter still runs.
+        where.append(f"substr(k, 6) {op} ?")
+        params.append(value.encode("utf-8") + b"\x00")
+    sql = f"SELECT v FROM [{table}] INDEXED BY id_text WHERE {' AND '.join(where)}"
+    if ordering is not None:
+        sql += " ORDER BY substr(k, 6) " + ("DESC" if dict(ordering)["_id"] == -1 else "ASC")
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+    _ensure_table(path, table)  # older files lack the index
+    return connection(path).execute(sql, params).fetchall()
+
+
 def _patch_id_lookup(monty_sqlite: Any) -> None:
     cursor_cls = monty_sqlite.SQLiteCursor
     original_init = cursor_cls.__init__
@@ -163,17 +209,25 @@ def _patch_id_lookup(monty_sqlite: Any) -> None:
 
     def __init__(self: Any, collection: Any, subject: Any) -> None:
         original_init(self, collection, subject)
-        self._studentml_spec = getattr(subject, "_spec", None)
+        self._studentml_cursor = subject
 
     def query(self: Any, max_scan: Any) -> Any:
-        pinned = _pinned_id(getattr(self, "_studentml_spec", None))
-        if pinned is None:
+        cursor = self._studentml_cursor
+        spec = getattr(cursor, "_spec", None)
+        pinned = _pinned_id(spec)
+        ordering = getattr(cursor, "_ordering", None)
+        ranged = None if pinned is not None or max_scan else _string_id_range(spec, ordering)
+        if pinned is None and ranged is None:
             return original_query(self, max_scan)
         from montydb.types import bson as monty_bson
 
         path = self._col_path
         if not os.path.isfile(path):
             return iter(())
+        if ranged is not None:
+            limit = abs(cursor._limit or 0) + (cursor._skip or 0) if cursor._limit else 0
+            rows = _range_rows(path, table, ranged, ordering, limit)
+            return (self._decode_doc(row[0]) for row in rows)
         key = monty_bson.id_encode(pinned)
         rows = connection(path).execute(f"SELECT v FROM [{table}] WHERE k = ?", (key,)).fetchall()
         return (self._decode_doc(row[0]) for row in rows)

@@ -9,10 +9,11 @@ import random
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from predictions import repository, schema
-from predictions.entities import PredictionLog, StudentRecord
+from predictions.entities import LabelClaim, PredictionLog, StudentRecord
 from predictions.logwriter import writer
 from predictions.services.predict import predict_students
 from predictions.validation import FieldError, clean_value
@@ -66,6 +67,36 @@ class LabelOutcome:
     prediction_id: str
     g3: int
     created: bool  # False: the same label was already recorded (idempotent repeat)
+
+
+def _label_store(prediction: PredictionLog, g3: int, *, now: datetime, by: str) -> bool:
+    """Claim the prediction's label, then write its training row; False if it was already there.
+
+    The claim comes first so two requests racing for one prediction cannot both add a
+    row. A process that died between claim and row left a claim without its row: the
+    next identical label writes the row under the claim's id.
+    """
+    record_id = repository.label_record_id(now, prediction.id)
+    try:
+        repository.insert_label_claim(LabelClaim(prediction.id, g3, record_id, now, by))
+        created, at = True, now
+    except repository.DuplicateLabelError:
+        claim = repository.get_label_claim(prediction.id)
+        if claim is None:  # pragma: no cover - claims are never deleted
+            raise
+        if claim.g3 != g3:
+            raise LabelError([FieldError("G3", f"prediction {prediction.id} was just labelled with G3 = "
+                                               f"{claim.g3}; a label cannot be changed", g3)]) from None
+        if repository.get_record(claim.record_id) is not None:
+            return False
+        created, record_id, at = False, claim.record_id, claim.at
+    record = StudentRecord(batch_id=LABEL_SOURCE, row=0, features=dict(prediction.features), g3=g3,
+                           ingested_at=at, key=record_id, prediction_id=prediction.id)
+    try:
+        repository.insert_record(record)
+    except repository.DuplicateRecordError:
+        pass  # a concurrent repeat repaired the same missing row
+    return created
 
 
 def prediction_get(prediction_id: str) -> PredictionLog | None:
@@ -130,18 +161,7 @@ def prediction_label(items: Sequence[Mapping[str, Any]], *, by: str) -> list[Lab
         if prediction.id in done:
             continue
         done.add(prediction.id)
-        record = StudentRecord(batch_id=LABEL_SOURCE, row=0, features=dict(prediction.features), g3=g3,
-                               ingested_at=now, key=f"prediction:{prediction.id}", prediction_id=prediction.id)
-        try:
-            repository.insert_record(record)
-            created = True
-        except repository.DuplicateRecordError:
-            existing = repository.get_record(record.id)
-            if existing is not None and existing.g3 != g3:
-                # Another request labelled it differently a moment ago: theirs stands.
-                raise LabelError([FieldError("G3", f"prediction {prediction.id} was just labelled with G3 = "
-                                                   f"{existing.g3}; a label cannot be changed", g3)]) from None
-            created = False
+        created = _label_store(prediction, g3, now=now, by=by)
         repository.set_prediction_label(prediction.id, g3, at=now, by=by)
         outcomes.append(LabelOutcome(prediction_id=prediction.id, g3=g3, created=created))
     return outcomes

@@ -121,3 +121,76 @@ def test_batches_are_found_by_hash_and_staleness(store):
     assert repository.find_stale_pending_batches(T0 - timedelta(minutes=5)) == []
     assert [b.id for b in repository.find_batches(limit=1)] == ["b"]
     assert [b.id for b in repository.find_batches(status=BatchStatus.PENDING)] == ["c"]
+
+
+def _label_record(prediction_id: str, at: datetime, g3: int = 11) -> StudentRecord:
+    return StudentRecord(batch_id="labels", row=0, features=dict(VALID_STUDENT), g3=g3, ingested_at=at,
+                         key=repository.label_record_id(at, prediction_id), prediction_id=prediction_id)
+
+
+def test_training_window_is_the_newest_labelled_rows_in_arrival_order(store):
+    for day, name in enumerate(["mon", "tue", "wed"]):
+        repository.insert_batch(make_batch(name, at=T0 + timedelta(days=day)))
+        repository.insert_records([make_record(name, r, at=T0 + timedelta(days=day)) for r in (2, 3, 4)])
+    repository.insert_records([_label_record("p-old", T0 + timedelta(hours=12)),
+                               _label_record("p-new", T0 + timedelta(days=1, hours=12))])
+
+    window = repository.find_window(5)
+
+    assert [(r.batch_id, r.row, r.prediction_id) for r in window] == [
+        ("tue", 4, None), ("labels", 0, "p-new"), ("wed", 2, None), ("wed", 3, None), ("wed", 4, None)]
+    assert len(repository.find_window(100)) == 11
+
+
+def test_training_window_skips_pending_batches_and_unlabelled_rows(store):
+    repository.insert_batch(make_batch("done"))
+    repository.insert_batch(make_batch("half", status=BatchStatus.PENDING, at=T0 + timedelta(days=1)))
+    repository.insert_batch(make_batch("cohort", kind=BatchKind.UNLABELED, at=T0 + timedelta(days=2)))
+    repository.insert_records([make_record("done", 2), make_record("half", 2),
+                               make_record("cohort", 2, g3=None, at=T0 + timedelta(days=2))])
+
+    assert [(r.batch_id, r.row) for r in repository.find_window(10)] == [("done", 2)]
+
+
+def test_labelled_rows_since_a_moment_are_counted_without_reading_them(store):
+    repository.insert_batch(make_batch("old", rows_imported=3))
+    repository.insert_batch(make_batch("new", rows_imported=5, at=T0 + timedelta(days=2)))
+    repository.insert_records([_label_record("p1", T0 + timedelta(hours=1)),
+                               _label_record("p2", T0 + timedelta(days=3))])
+
+    assert repository.count_labeled_since(None) == 10
+    assert repository.count_labeled_since(T0 + timedelta(days=1)) == 6
+    assert repository.count_labeled_since(T0 + timedelta(days=4)) == 0
+
+
+def test_window_memory_follows_the_window_not_the_store(settings, tmp_path):
+    """On the embedded store, a window of n rows costs the same in a store of n or of 10n rows."""
+    import tracemalloc
+
+    from studentml_site import mongo
+
+    settings.MONGO_URI = f"montydb://{tmp_path / 'monty'}"
+    mongo.reset()
+
+    def add_batches(hours: range) -> None:
+        for hour in hours:
+            at = T0 + timedelta(hours=hour)
+            repository.insert_batch(make_batch(f"b{hour:03d}", at=at, rows_imported=100))
+            repository.insert_records([make_record(f"b{hour:03d}", r, at=at) for r in range(2, 102)])
+
+    def peak() -> int:
+        tracemalloc.start()
+        rows = repository.find_window(200)
+        size = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert [r.batch_id for r in rows] == ["b100"] * 100 + ["b101"] * 100
+        return size
+
+    add_batches(range(100, 102))
+    peak()  # the first read builds the range index
+    alone = peak()
+    add_batches(range(0, 18))  # older rows: ten times the window in all
+    among_ten = peak()
+
+    assert among_ten < 1.5 * alone, (alone, among_ten)
+    mongo.reset()
