@@ -28,6 +28,7 @@ from predictions.schema import TARGET, Track
 from registry import artifacts
 from registry import services as registry
 from registry.entities import ModelVersion
+from retraining.comparison import paired_gain
 from retraining.evaluation import naive_prediction, rows_for_track
 
 HOLDOUT_SHARE = 0.2
@@ -83,9 +84,7 @@ def split_holdout(frame: pd.DataFrame, share: float = HOLDOUT_SHARE) -> tuple[pd
     return frame.iloc[:cut], frame.iloc[cut:]
 
 
-def evaluate_on(pipeline: Any, track: Track, holdout: pd.DataFrame) -> dict[str, float]:
-    y = holdout[TARGET].to_numpy(dtype=float)
-    predicted = pipeline.predict(holdout[list(schema.track_inputs(track))])
+def _scores(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     return {"mae": float(mean_absolute_error(y, predicted)),
             "rmse": float(np.sqrt(mean_squared_error(y, predicted))),
             "r2": float(r2_score(y, predicted)) if len(y) > 1 else float("nan")}
@@ -98,26 +97,38 @@ def _params(pipeline: Any) -> dict[str, Any]:
 
 
 def fit_track(frame: pd.DataFrame, track: Track, *, champion: ModelVersion | None = None) -> TrainedTrack:
-    """Fit one track on the window's older rows; score it, the naive baseline and the champion on the newest."""
+    """Fit one track on the window's older rows; score it, the naive baseline and the champion on the newest.
+
+    ``holdout`` records the comparison the promotion rule reads: both MAEs on the same
+    rows, the gain (champion MAE - challenger MAE) and its 95 % paired-bootstrap interval.
+    """
     usable = rows_for_track(frame, track)
     if len(usable) < MIN_ROWS:
         raise TrainingError(f"track {track.value}: {len(usable)} usable labelled rows, fewer than {MIN_ROWS}")
     train, holdout = split_holdout(usable)
+    inputs = list(schema.track_inputs(track))
     pipeline = build_pipeline(track)
-    pipeline.fit(train[list(schema.track_inputs(track))], train[TARGET].to_numpy(dtype=float))
-    metrics = evaluate_on(pipeline, track, holdout)
+    pipeline.fit(train[inputs], train[TARGET].to_numpy(dtype=float))
     y = holdout[TARGET].to_numpy(dtype=float)
+    predicted = pipeline.predict(holdout[inputs])
+    metrics = _scores(y, predicted)
     naive_mae = float(np.mean(np.abs(naive_prediction(track, train, holdout) - y)))
-    champion_mae = None
+    holdout_info: dict[str, Any] = {
+        "rows": len(holdout), "train_rows": len(train), "naive_mae": naive_mae, "champion_mae": None,
+        "champion_version": champion.version if champion else None, "champion_error": None,
+        "gain": None, "gain_ci_low": None, "gain_ci_high": None, "significant": None,
+    }
     if champion is not None:
         try:
-            champion_mae = evaluate_on(artifacts.load(champion.artifact), track, holdout)["mae"]
-        except artifacts.ArtifactError:
-            champion_mae = None  # an unreadable champion is no yardstick; the registry knows why
-    holdout_info = {"rows": len(holdout), "train_rows": len(train), "naive_mae": naive_mae,
-                    "champion_mae": champion_mae, "champion_version": champion.version if champion else None}
-    inputs = set(schema.track_inputs(track))
-    profile = profile_frame(usable, [spec for spec in feature_specs() if spec.name in inputs])
+            champion_predicted = artifacts.load(champion.artifact).predict(holdout[inputs])
+        except artifacts.ArtifactError as exc:
+            holdout_info["champion_error"] = str(exc)  # an unreadable champion is no yardstick
+        else:
+            # Seeded by the window, so the same data gives the same interval.
+            gain = paired_gain(y, champion_predicted, predicted, seed=int(len(usable)))
+            holdout_info.update(champion_mae=float(np.mean(np.abs(champion_predicted - y))), gain=gain.mean,
+                                gain_ci_low=gain.low, gain_ci_high=gain.high, significant=gain.excludes_zero)
+    profile = profile_frame(usable, [spec for spec in feature_specs() if spec.name in set(inputs)])
     return TrainedTrack(track=track, pipeline=pipeline, metrics=metrics, holdout=holdout_info,
                         params=_params(pipeline), profile=profile)
 
