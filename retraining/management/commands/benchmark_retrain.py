@@ -19,10 +19,12 @@ BATCH_ROWS = 50_000
 _DJANGO = ("import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'studentml_site.settings'); "
            "django.setup()\n")
 _STORE_SETUP = """
+import io
 import sys
 from predictions import repository
 from predictions.entities import BatchKind
 from predictions.services import batch_import
+from predictions.generator import generate_students
 target, done = int(sys.argv[1]), repository.count_labeled_since(None)
 part = done // {batch}
 while done < target:
