@@ -25,6 +25,9 @@ class Shift:
     description: str
     apply: Callable[[dict[str, np.ndarray], np.random.Generator], None]  # edits columns in place
     features: tuple[str, ...]  # the inputs it changes directly (drift should flag these)
+    # Edits the grades after they are drawn: a change in how students are graded, which no
+    # input shows and only new labels reveal (what retraining is for).
+    regrade: Callable[[dict[str, np.ndarray], np.random.Generator], None] | None = None
 
 
 def _more_absences(cols: dict[str, np.ndarray], rng: np.random.Generator) -> None:
@@ -41,6 +44,11 @@ def _school_mix(cols: dict[str, np.ndarray], rng: np.random.Generator) -> None:
     cols["school"] = np.where(rng.random(cols["school"].shape) < 0.7, "MS", "GP")
 
 
+def _stricter_final(cols: dict[str, np.ndarray], rng: np.random.Generator) -> None:
+    drop = rng.choice([1, 2, 3], size=cols["G3"].shape, p=[0.25, 0.5, 0.25])
+    cols["G3"] = np.where(cols["G3"] > 0, np.maximum(cols["G3"] - drop, 0), 0)
+
+
 SHIFTS: dict[str, Shift] = {
     "absences": Shift("more absences (about 8 more per student)", _more_absences, ("absences",)),
     "study": Shift("less weekly study time (60% of students one band lower)", _less_study, ("studytime",)),
@@ -49,6 +57,12 @@ SHIFTS: dict[str, Shift] = {
         "a harder term: more absences and less study time together",
         lambda cols, rng: (_more_absences(cols, rng), _less_study(cols, rng)) and None,
         ("absences", "studytime"),
+    ),
+    "harder-year": Shift(
+        "a harder year: more absences, less study time, and a final exam graded about 2 points lower",
+        lambda cols, rng: (_more_absences(cols, rng), _less_study(cols, rng)) and None,
+        ("absences", "studytime"),
+        regrade=_stricter_final,
     ),
 }
 
@@ -153,6 +167,8 @@ def generate_students(rows: int, seed: int, shift: str | None = None) -> pd.Data
     if shift is not None:
         SHIFTS[shift].apply(cols, np.random.default_rng([seed, 1]))
     _grades(cols, rng, rows)
+    if shift is not None and SHIFTS[shift].regrade is not None:
+        SHIFTS[shift].regrade(cols, np.random.default_rng([seed, 2]))
     return pd.DataFrame({name: cols[name] for name in schema.BY_NAME})
 
 

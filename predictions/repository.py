@@ -6,7 +6,7 @@ Collections: ``records`` (rows for training), ``batches`` (ingestion metadata),
 Documents stay inside this module; callers get :mod:`predictions.entities` dataclasses.
 A record's ``_id`` is ``<batch id>:<row, 9 digits>``, so re-inserting a row is a duplicate-key
 error on every backend (montydb enforces uniqueness only on ``_id``), and a batch's rows are
-one ``_id`` range; a label's row is ``labels:<ms since epoch, 13 digits>:<prediction id>``,
+one ``_id`` range; a label's row is ``labels:<ms since epoch>:<place in its request>:<prediction id>``,
 so the newest labels are one range too. The training window reads those ranges newest
 first and stops when it has enough rows: it never reads the whole store.
 """
@@ -144,8 +144,13 @@ def _id_prefix(prefix: str) -> dict[str, str]:
     return {"$gte": prefix, "$lte": prefix + "\uffff"}
 
 
-def label_record_id(at: datetime, prediction_id: str) -> str:
-    return f"{LABEL_RECORD_PREFIX}{int(at.timestamp() * 1000):013d}:{prediction_id}"
+def _label_time(at: datetime) -> str:
+    return f"{LABEL_RECORD_PREFIX}{int(at.timestamp() * 1000):013d}:"
+
+
+def label_record_id(at: datetime, row: int, prediction_id: str) -> str:
+    """Arrival time, then the label's place in its request: the order the window reads."""
+    return f"{_label_time(at)}{row:09d}:{prediction_id}"
 
 
 def find_window(limit: int) -> list[StudentRecord]:
@@ -181,7 +186,7 @@ def count_labeled_since(moment: datetime | None) -> int:
     if moment is not None:
         query["created_at"] = {"$gt": clock.to_store(moment)}
     total = sum(d.get("rows_imported", 0) for d in _batches().find(query, {"rows_imported": 1}))
-    start = LABEL_RECORD_PREFIX if moment is None else label_record_id(moment, "\uffff")
+    start = LABEL_RECORD_PREFIX if moment is None else _label_time(moment) + "\uffff"
     labels = _records().find({"_id": {"$gt": start, "$lte": LABEL_RECORD_PREFIX + "\uffff"}}, {"_id": 1})
     return total + sum(1 for _ in labels)
 

@@ -69,14 +69,14 @@ class LabelOutcome:
     created: bool  # False: the same label was already recorded (idempotent repeat)
 
 
-def _label_store(prediction: PredictionLog, g3: int, *, now: datetime, by: str) -> bool:
+def _label_store(prediction: PredictionLog, g3: int, *, now: datetime, row: int, by: str) -> bool:
     """Claim the prediction's label, then write its training row; False if it was already there.
 
     The claim comes first so two requests racing for one prediction cannot both add a
     row. A process that died between claim and row left a claim without its row: the
     next identical label writes the row under the claim's id.
     """
-    record_id = repository.label_record_id(now, prediction.id)
+    record_id = repository.label_record_id(now, row, prediction.id)
     try:
         repository.insert_label_claim(LabelClaim(prediction.id, g3, record_id, now, by))
         created, at = True, now
@@ -90,7 +90,7 @@ def _label_store(prediction: PredictionLog, g3: int, *, now: datetime, by: str) 
         if repository.get_record(claim.record_id) is not None:
             return False
         created, record_id, at = False, claim.record_id, claim.at
-    record = StudentRecord(batch_id=LABEL_SOURCE, row=0, features=dict(prediction.features), g3=g3,
+    record = StudentRecord(batch_id=LABEL_SOURCE, row=row, features=dict(prediction.features), g3=g3,
                            ingested_at=at, key=record_id, prediction_id=prediction.id)
     try:
         repository.insert_record(record)
@@ -161,7 +161,7 @@ def prediction_label(items: Sequence[Mapping[str, Any]], *, by: str) -> list[Lab
         if prediction.id in done:
             continue
         done.add(prediction.id)
-        created = _label_store(prediction, g3, now=now, by=by)
+        created = _label_store(prediction, g3, now=now, row=len(done), by=by)
         repository.set_prediction_label(prediction.id, g3, at=now, by=by)
         outcomes.append(LabelOutcome(prediction_id=prediction.id, g3=g3, created=created))
     return outcomes

@@ -125,7 +125,7 @@ def test_batches_are_found_by_hash_and_staleness(store):
 
 def _label_record(prediction_id: str, at: datetime, g3: int = 11) -> StudentRecord:
     return StudentRecord(batch_id="labels", row=0, features=dict(VALID_STUDENT), g3=g3, ingested_at=at,
-                         key=repository.label_record_id(at, prediction_id), prediction_id=prediction_id)
+                         key=repository.label_record_id(at, 1, prediction_id), prediction_id=prediction_id)
 
 
 def test_training_window_is_the_newest_labelled_rows_in_arrival_order(store):
