@@ -1,8 +1,9 @@
-"""First-run set-up for `make run`: tables, static files, an admin, data, models. Safe to repeat.
+"""First-run set-up for `make run`: tables, static files, an admin, data, models, history.
 
 Running it again creates nothing twice and changes nothing users made: the admin is only
-created when missing (its password is never reset), and data is only imported into an
-empty store.
+created when missing (its password is never reset), data is only imported into an empty
+store, and the simulated school year (so a newcomer finds drift reports and a challenger
+waiting for approval, not empty pages) is only played on a store with no history.
 """
 
 from __future__ import annotations
@@ -27,11 +28,17 @@ ADMIN_USERNAME = "admin"
 GENERATED_ROWS = 1000
 
 
+HISTORY_COHORT = 400
+HISTORY_SEED = 2026
+HISTORY_SHIFT = "harder-year"
+
+
 @dataclass(frozen=True)
 class SetupResult:
     admin_created: bool
     admin_password: str | None  # only when generated on this run
     data_source: str | None  # None: data was already there
+    pending: dict[str, int]  # track -> version waiting for approval
 
 
 def ensure_admin(say: Say) -> tuple[bool, str | None]:
@@ -90,10 +97,40 @@ def ensure_models(say: Say) -> bool:
     return True
 
 
+def ensure_history(say: Say) -> None:
+    """Play one shifted school year once, on a store that has no drift or retraining history."""
+    from drift import repository as drift_repository
+    from retraining import repository as runs_repository
+    from retraining.simulation import simulate_year
+
+    if runs_repository.find_runs(limit=1) or drift_repository.count_reports() > 0:
+        say("history present: no school year simulated")
+        return
+    say(f"simulating a school year ({HISTORY_COHORT} students, shift '{HISTORY_SHIFT}') so the dashboard "
+        "and the registry have something to show")
+    simulate_year(cohort=HISTORY_COHORT, shift=HISTORY_SHIFT, seed=HISTORY_SEED, policy="approval", by="setup",
+                  progress=say)
+
+
+def pending_versions() -> dict[str, int]:
+    from predictions.schema import Track
+    from registry import services as registry
+    from registry.entities import Status
+
+    out = {}
+    for track in Track:
+        waiting = registry.model_versions_list(track.value, Status.PENDING_APPROVAL)
+        if waiting:
+            out[track.value] = waiting[0].version
+    return out
+
+
 def first_run_setup(say: Say) -> SetupResult:
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     created, password = ensure_admin(say)
     source = ensure_data(say)
     ensure_models(say)
-    return SetupResult(admin_created=created, admin_password=password, data_source=source)
+    ensure_history(say)
+    return SetupResult(admin_created=created, admin_password=password, data_source=source,
+                       pending=pending_versions())

@@ -26,5 +26,13 @@ class Command(BaseCommand):
         elif result.admin_created:
             self.stdout.write(f"admin user '{ADMIN_USERNAME}' created with ADMIN_PASSWORD")
         base = f"http://127.0.0.1:{port}"
-        self.stdout.write(self.style.SUCCESS(
-            f"ready: {base}/ (teachers) · {base}/admin/ (admin) · {base}/api/docs/ (API) · {base}/readyz"))
+        waiting = ", ".join(f"{t}:{v}" for t, v in sorted(result.pending.items()))
+        self.stdout.write(self.style.SUCCESS("ready. Where to click:"))
+        for url, what in [
+            (f"{base}/", "predict a student, or upload a class CSV (log in as a teacher or the admin)"),
+            (f"{base}/drift/", "the drift dashboard: this year's shifted features, charted"),
+            (f"{base}/admin/", "the model registry" + (f": {waiting} waiting for your approval" if waiting else "")),
+            (f"{base}/api/docs/", "the API, interactive (create a token: manage.py create_token USER)"),
+            (f"{base}/readyz", "health of every dependency"),
+        ]:
+            self.stdout.write(f"  {url:<36} {what}")
