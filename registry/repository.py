@@ -142,12 +142,17 @@ def insert_audit(entry: AuditEntry) -> None:
     _audit().insert_one({**asdict(entry), "at": clock.to_store(entry.at)})
 
 
-def find_audit(track: str | None = None, limit: int = 200) -> list[AuditEntry]:
+def find_audit(track: str | None = None, limit: int = 200, offset: int = 0) -> list[AuditEntry]:
+    """Newest first."""
     query = {"track": track} if track else {}
-    docs = _audit().find(query).sort([("at", -1)]).limit(limit)
+    docs = _audit().find(query).sort([("at", -1), ("_id", -1)]).skip(offset).limit(limit)
     out = []
     for d in docs:
         d.pop("_id", None)
         d["at"] = clock.from_store(d["at"])
         out.append(AuditEntry(**d))
     return out
+
+
+def count_audit(track: str | None = None) -> int:
+    return _audit().count_documents({"track": track} if track else {})

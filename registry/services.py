@@ -116,11 +116,25 @@ def model_version_register(*, track: str, pipeline: Any, metrics: dict[str, floa
     raise RegistryError(f"could not allocate a version number for track {track} (too many concurrent writers)")
 
 
-def _switch(v: ModelVersion, *, by: str, reason: str, action: str) -> ModelVersion:
+def champion_seq(change: ChampionChange | None) -> int:
+    """The token a decision page carries: which champion change the approver was looking at (0: none yet)."""
+    return change.seq if change is not None else 0
+
+
+def _switch(v: ModelVersion, *, by: str, reason: str, action: str, expected_seq: int | None = None) -> ModelVersion:
     _check_move(v, Status.CHAMPION)
     current = repository.latest_champion_change(v.track)
     if current is not None and current.version == v.version:
         raise IllegalTransition(f"version {v.id} is already the champion")
+    if expected_seq is not None and champion_seq(current) != expected_seq:
+        # The decision was made against another champion (someone approved or rolled back
+        # meanwhile); the new champion is inserted at expected_seq + 1, so two decisions
+        # made against the same champion cannot both land.
+        now_serving = f"version {current.version} (by {current.by})" if current else "no version"
+        raise ChampionConflict(
+            f"track {v.track}'s champion changed since you looked: it is now {now_serving}. "
+            f"Nothing was changed; review version {v.id} against the new champion and decide again."
+        )
     now = _now()
     if current is not None and now <= current.at:
         # History times strictly increase, so "champion at time t" has one answer.
@@ -144,12 +158,17 @@ def _switch(v: ModelVersion, *, by: str, reason: str, action: str) -> ModelVersi
     return model_version_get(v.track, v.version)
 
 
-def model_version_promote(track: str, version: int, *, by: str, reason: str = "approved") -> ModelVersion:
-    """Make a candidate or pending version the champion; the old champion is archived."""
+def model_version_promote(track: str, version: int, *, by: str, reason: str = "approved",
+                          expected_seq: int | None = None) -> ModelVersion:
+    """Make a candidate or pending version the champion; the old champion is archived.
+
+    ``expected_seq`` (see ``champion_seq``): refuse with ChampionConflict if the champion
+    changed since the caller looked.
+    """
     v = model_version_get(track, version)
     if v.status is Status.ARCHIVED:
         raise IllegalTransition(f"version {v.id} is archived: use rollback to re-instate it")
-    return _switch(v, by=by, reason=reason, action="promote")
+    return _switch(v, by=by, reason=reason, action="promote", expected_seq=expected_seq)
 
 
 def model_version_submit(track: str, version: int, *, by: str, reason: str) -> ModelVersion:
@@ -172,7 +191,7 @@ def model_version_reject(track: str, version: int, *, by: str, reason: str) -> M
 
 
 def model_version_rollback(track: str, *, by: str, reason: str = "rollback",
-                           to_version: int | None = None) -> ModelVersion:
+                           to_version: int | None = None, expected_seq: int | None = None) -> ModelVersion:
     """Re-instate an archived version (by default the champion before the current one)."""
     current = repository.latest_champion_change(track)
     if current is None:
@@ -183,7 +202,7 @@ def model_version_rollback(track: str, *, by: str, reason: str = "rollback",
     v = model_version_get(track, target)
     if v.status is not Status.ARCHIVED:
         raise IllegalTransition(f"version {v.id} is {v.status.value}: only an archived version can be rolled back to")
-    return _switch(v, by=by, reason=reason, action="rollback")
+    return _switch(v, by=by, reason=reason, action="rollback", expected_seq=expected_seq)
 
 
 def champion_at(track: str, moment: datetime) -> ChampionChange | None:
@@ -195,3 +214,17 @@ def champion_at(track: str, moment: datetime) -> ChampionChange | None:
         else:
             break
     return found
+
+
+def champion_history(track: str) -> list[ChampionChange]:
+    """Every champion change of ``track``, oldest first."""
+    return repository.find_champion_changes(track)
+
+
+def audit_log_list(track: str | None = None, *, offset: int = 0, limit: int = 50) -> list[AuditEntry]:
+    """Audit entries, newest first."""
+    return repository.find_audit(track, limit=limit, offset=offset)
+
+
+def audit_log_count(track: str | None = None) -> int:
+    return repository.count_audit(track)

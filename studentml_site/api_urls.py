@@ -12,6 +12,8 @@ urlpatterns = [
     path("labels/", predictions_api.LabelCreateApi.as_view(), name="labels"),
     path("batches/", predictions_api.BatchCreateApi.as_view(), name="batches"),
     path("models/", registry_api.ModelListApi.as_view(), name="models"),
+    path("models/audit/", registry_api.AuditLogApi.as_view(), name="models-audit"),
+    path("models/champion-at/", registry_api.ChampionAtApi.as_view(), name="models-champion-at"),
     path("drift/reports/", drift_api.DriftReportListApi.as_view(), name="drift-reports"),
     path("drift/reports/latest/", drift_api.DriftReportLatestApi.as_view(), name="drift-report-latest"),
 ]

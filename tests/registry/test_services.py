@@ -172,3 +172,43 @@ def test_audit_log_and_history_answer_who_was_champion_when():
     assert ("promote", 2, "ana", "candidate", "champion") in actions
     assert ("archive", 1, "ana", "champion", "archived") in actions
     assert ("register", 1, "trainer", None, "candidate") in actions
+
+
+def test_a_decision_against_a_champion_that_has_since_changed_is_refused():
+    """The admin's approve and rollback carry the champion they were decided against."""
+    register(), register(), register()
+    services.model_version_promote("A", 1, by="setup")
+    seen = services.champion_seq(services.champion_change_latest("A"))
+    services.model_version_promote("A", 2, by="ana", expected_seq=seen)
+    before, history = statuses(), repository.find_champion_changes("A")
+
+    with pytest.raises(services.ChampionConflict, match="changed since you looked: it is now version 2 \\(by ana\\)"):
+        services.model_version_promote("A", 3, by="ben", expected_seq=seen)
+    with pytest.raises(services.ChampionConflict, match="changed since you looked"):
+        services.model_version_rollback("A", by="ben", to_version=1, expected_seq=seen)
+
+    assert statuses() == before
+    assert repository.find_champion_changes("A") == history
+    services.model_version_rollback("A", by="ben", to_version=1, expected_seq=seen + 1)
+    assert services.champion_get("A").version == 1
+
+
+def test_the_first_champion_is_decided_against_no_champion():
+    register()
+    assert services.champion_seq(services.champion_change_latest("A")) == 0
+
+    services.model_version_promote("A", 1, by="ana", expected_seq=0)
+
+    assert services.champion_seq(services.champion_change_latest("A")) == 1
+
+
+def test_the_audit_log_pages_newest_first():
+    for _ in range(3):
+        register()
+    services.model_version_promote("A", 1, by="ana")
+
+    everything = services.audit_log_list("A", limit=50)
+
+    assert services.audit_log_count("A") == len(everything) == 4
+    assert services.audit_log_list("A", offset=1, limit=2) == everything[1:3]
+    assert everything[0].action == "promote"
