@@ -71,33 +71,43 @@ class Command(BaseCommand):
             sizes = [int(w) for w in windows.split(",")]
         except ValueError as exc:
             raise CommandError(f"--windows must be comma-separated integers, not {windows!r}") from exc
-        if any(s > store_rows for s in sizes):
-            raise CommandError("every window must be at most --store-rows")
-        root = Path(store)
+        small_rows = store_rows // 10
+        if any(s > small_rows or s < 50 for s in sizes):
+            raise CommandError(f"every window must be from 50 to a tenth of --store-rows ({small_rows:,})")
+        big_env = self._store(Path(store), store_rows)
+        small_env = self._store(Path(store + "-tenth"), small_rows)
+
+        base_rss = statistics.median(
+            _run_measured([sys.executable, "-c", _DJANGO + "from retraining import services; "
+                           "from predictions import repository; repository.count_labeled_since(None)"], big_env)[1]
+            for _ in range(repeat))
+        self.stdout.write(f"stores: {store_rows:,} and {small_rows:,} labelled rows; track {track}; "
+                          f"medians of {repeat} runs, each in its own process")
+        self.stdout.write(f"baseline process (Django, pandas, scikit-learn loaded, store opened, nothing read): "
+                          f"peak RSS {base_rss / 2**20:.0f} MiB")
+        self.stdout.write(f"{'window':>8}  {'wall s':>7}  {'peak MiB':>8}  {'above base':>10}  {'KiB/row':>7}  "
+                          f"{'peak MiB, store/10':>18}  {'ratio':>5}")
+        for size in sizes:
+            wall, peak = self._measure(big_env, size, track, repeat)
+            _, small_peak = self._measure(small_env, size, track, repeat)
+            above = max(0.0, peak - base_rss)
+            self.stdout.write(f"{size:>8,}  {wall:>7.1f}  {peak / 2**20:>8.0f}  {above / 2**20:>10.0f}  "
+                              f"{above / 1024 / size:>7.2f}  {small_peak / 2**20:>18.0f}  {peak / small_peak:>5.2f}")
+        self.stdout.write("ratio: peak memory in the full store / in a store ten times smaller (1.00: the "
+                          "store's size does not matter)")
+
+    def _store(self, root: Path, rows: int) -> dict[str, str]:
         root.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "MONGO_URI": f"montydb://{root / 'mongo'}", "ARTIFACT_DIR": str(root / "artifacts"),
                "DEBUG": "true", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(settings.BASE_DIR))}
-        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-        self._fill(root, store_rows, env)
+        self._fill(root, rows, env)
+        return env
 
-        baseline = [_run_measured([sys.executable, "-c", _DJANGO + "from retraining import services; from predictions import repository; "
-                                   "repository.count_labeled_since(None)"], env)[1] for _ in range(repeat)]
-        base_rss = statistics.median(baseline)
-        self.stdout.write(f"store: {store_rows:,} labelled rows in {root}; track {track}; median of {repeat} runs")
-        self.stdout.write(f"baseline process (Django, pandas, scikit-learn loaded, store opened, nothing read): peak RSS {base_rss / 2**20:.0f} MiB")
-        self.stdout.write(f"{'window':>8}  {'wall s':>7}  {'peak RSS MiB':>12}  {'above baseline MiB':>18}  "
-                          f"{'KiB per window row':>18}")
-        for size in sizes:
-            walls, peaks = [], []
-            for _ in range(repeat):
-                wall, peak, _out = _run_measured([*manage, "retrain", "--track", track, "--window", str(size),
-                                                  "--policy", "approval", "--by", "benchmark"], env)
-                walls.append(wall)
-                peaks.append(peak)
-            wall, peak = statistics.median(walls), statistics.median(peaks)
-            above = max(0.0, peak - base_rss)
-            self.stdout.write(f"{size:>8,}  {wall:>7.1f}  {peak / 2**20:>12.0f}  {above / 2**20:>18.0f}  "
-                              f"{above / 1024 / size:>18.2f}")
+    def _measure(self, env: dict[str, str], size: int, track: str, repeat: int) -> tuple[float, float]:
+        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+        runs = [_run_measured([*manage, "retrain", "--track", track, "--window", str(size), "--policy", "approval",
+                               "--by", "benchmark"], env) for _ in range(repeat)]
+        return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
     def _fill(self, root: Path, rows: int, env: dict[str, str]) -> None:
         script = _STORE_SETUP.format(batch=BATCH_ROWS)
