@@ -17,7 +17,7 @@ import numpy as np
 from django.conf import settings
 
 from drift import services as drift_services
-from drift.entities import DriftReport
+from drift.entities import DriftReport, Verdict
 from predictions import services as prediction_services
 from predictions.generator import SHIFTS, generate_students
 from predictions.schema import INPUTS, TARGET, Track
@@ -119,9 +119,11 @@ def simulate_year(*, cohort: int = 300, shift: str | None = None, periods: int =
         summary.labels += sum(1 for o in outcomes if o.created)
     say(f"end of year: {summary.labels} final grades recorded as labels")
 
+    drifted = {p.track: p.drift.id for p in summary.periods if p.drift.verdict is Verdict.DRIFT}
     for track in Track:
         try:
-            run = retrain_run(track.value, trigger="simulation", policy=policy, by=by)
+            run = retrain_run(track.value, trigger="simulation", policy=policy, by=by,
+                              drift_report_id=drifted.get(track.value))
         except RetrainBusy as exc:
             summary.busy.append(str(exc))
             say(str(exc))

@@ -36,8 +36,10 @@ def test_a_shifted_year_flags_the_shifted_feature_and_retrains_by_the_rule(train
     for run in summary.runs:
         wins = run.champion_mae - run.challenger_mae > 0.01
         assert run.decision is (Decision.PENDING_APPROVAL if wins else Decision.REJECTED)
-        status = registry.model_version_get(run.track, run.challenger_version).status
-        assert status is (Status.PENDING_APPROVAL if wins else Status.REJECTED)
+        version = registry.model_version_get(run.track, run.challenger_version)
+        assert version.status is (Status.PENDING_APPROVAL if wins else Status.REJECTED)
+        # The drift report that flagged this track's year is linked to its retrain.
+        assert version.extra["drift_report_id"] == next(p.drift.id for p in summary.periods if p.track == run.track)
     assert summary.champions_after == summary.champions_before  # approval: nothing switched by itself
 
 
