@@ -161,17 +161,36 @@ def find_window(limit: int) -> list[StudentRecord]:
     ``limit`` labels of logged predictions are read the same way; the two are merged by
     arrival. Memory and time follow the window, not the store.
     """
-    docs: list[dict[str, Any]] = []
+    records: list[StudentRecord] = []
     complete = {"status": BatchStatus.COMPLETE.value, "kind": BatchKind.LABELED.value}
     for batch in _batches().find(complete, {"_id": 1, "created_at": 1}).sort([("created_at", -1)]):
-        if len(docs) >= limit:
+        if len(records) >= limit:
             break
-        docs.extend(_records().find({"_id": _id_prefix(f"{batch['_id']}:")})
-                    .sort([("_id", -1)]).limit(limit - len(docs)))
-    docs.extend(_records().find({"_id": _id_prefix(LABEL_RECORD_PREFIX)}).sort([("_id", -1)]).limit(limit))
-    records = [_record_from_doc(d) for d in docs if d.get("G3") is not None]
+        records += _newest_in_range(f"{batch['_id']}:", limit - len(records))
+    records += _newest_in_range(LABEL_RECORD_PREFIX, limit)
     records.sort(key=lambda r: (r.ingested_at, r.row), reverse=True)
     return records[:limit][::-1]
+
+
+_PAGE = 5000
+
+
+def _newest_in_range(prefix: str, limit: int) -> list[StudentRecord]:
+    """Up to ``limit`` labelled records whose ``_id`` starts with ``prefix``, newest first.
+
+    Read a page at a time, each page turned into records before the next is read, so raw
+    documents never pile up beyond one page.
+    """
+    out: list[StudentRecord] = []
+    bounds: dict[str, str] = _id_prefix(prefix)
+    while len(out) < limit:
+        asked = min(_PAGE, limit - len(out))
+        page = list(_records().find({"_id": bounds}).sort([("_id", -1)]).limit(asked))
+        out += [_record_from_doc(d) for d in page if d.get("G3") is not None]
+        if len(page) < asked:
+            break  # the range is exhausted
+        bounds = {"$gte": prefix, "$lt": page[-1]["_id"]}
+    return out
 
 
 def find_records_of_batch(batch_id: str) -> list[StudentRecord]:

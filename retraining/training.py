@@ -67,8 +67,11 @@ class TrainedTrack:
 
 
 def window_from_records(records: list[StudentRecord]) -> Window:
-    frame = pd.DataFrame([{**r.features, TARGET: r.g3, "ingested_at": r.ingested_at} for r in records],
-                         columns=[*schema.INPUTS, TARGET, "ingested_at"])
+    # Column by column: a list of row dicts would copy every record once more.
+    columns: dict[str, list[Any]] = {name: [r.features.get(name) for r in records] for name in schema.INPUTS}
+    columns[TARGET] = [r.g3 for r in records]
+    columns["ingested_at"] = [r.ingested_at for r in records]
+    frame = pd.DataFrame(columns, columns=[*schema.INPUTS, TARGET, "ingested_at"])
     digest = hashlib.sha256("\n".join(f"{r.batch_id}:{r.row}" for r in records).encode()).hexdigest()
     return Window(frame=frame, data_hash=digest)
 

@@ -194,3 +194,17 @@ def test_window_memory_follows_the_window_not_the_store(settings, tmp_path):
 
     assert among_ten < 1.5 * alone, (alone, among_ten)
     mongo.reset()
+
+
+def test_training_window_reads_big_batches_a_page_at_a_time(store, monkeypatch):
+    monkeypatch.setattr(repository, "_PAGE", 3)
+    repository.insert_batch(make_batch("old", at=T0))
+    repository.insert_batch(make_batch("new", at=T0 + timedelta(days=1)))
+    repository.insert_records([make_record("old", r, at=T0) for r in range(2, 12)])
+    repository.insert_records([make_record("new", r, at=T0 + timedelta(days=1)) for r in range(2, 9)])
+
+    window = repository.find_window(12)
+
+    assert [(r.batch_id, r.row) for r in window] == (
+        [("old", r) for r in range(7, 12)] + [("new", r) for r in range(2, 9)])
+    assert len(repository.find_window(100)) == 17
