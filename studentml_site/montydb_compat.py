@@ -197,7 +197,6 @@ def _range_rows(path: str, table: str, conditions: list[tuple[str, str]], orderi
         sql += " ORDER BY substr(k, 6) " + ("DESC" if dict(ordering)["_id"] == -1 else "ASC")
         if limit:
             sql += f" LIMIT {int(limit)}"
-    _ensure_table(path, table)  # older files lack the index
     return connection(path).execute(sql, params).fetchall()
 
 
@@ -217,11 +216,15 @@ def _patch_id_lookup(monty_sqlite: Any) -> None:
         pinned = _pinned_id(spec)
         ordering = getattr(cursor, "_ordering", None)
         ranged = None if pinned is not None or max_scan else _string_id_range(spec, ordering)
+        path = self._col_path
+        if path not in _tables_ready and os.path.isfile(path):
+            # Another process may have created the file but not yet its table (see 2.).
+            _ensure_table(path, table)
+            _tables_ready.add(path)
         if pinned is None and ranged is None:
             return original_query(self, max_scan)
         from montydb.types import bson as monty_bson
 
-        path = self._col_path
         if not os.path.isfile(path):
             return iter(())
         if ranged is not None:

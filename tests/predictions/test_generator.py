@@ -105,7 +105,7 @@ def test_an_unknown_shift_is_refused_naming_the_choices():
 
 
 def test_the_documented_shift_presets_exist():
-    assert set(SHIFTS) == {"absences", "study", "school-mix", "term"}
+    assert set(SHIFTS) == {"absences", "study", "school-mix", "term", "harder-year"}
     for shift in SHIFTS.values():
         assert shift.description
         assert set(shift.features) <= set(schema.ATTRIBUTES)
@@ -240,3 +240,15 @@ def test_comma_format_file_round_trips(tmp_path: Path, base: pd.DataFrame):
     result = validate_table(table.frame, Target.REQUIRED)
     assert result.ok
     pd.testing.assert_frame_equal(result.frame.astype(object), frame.astype(object), check_dtype=False)
+
+
+def test_the_harder_year_grades_the_final_exam_lower_and_nothing_else():
+    plain, harder = generate_students(3000, seed=4), generate_students(3000, seed=4, shift="harder-year")
+    term = generate_students(3000, seed=4, shift="term")
+
+    # The same students as the "term" shift up to G2; only G3 is regraded, 1-3 points lower.
+    assert harder.drop(columns="G3").equals(term.drop(columns="G3"))
+    drop = term["G3"] - harder["G3"]
+    assert set(drop[term["G3"] >= 3].unique()) == {1, 2, 3}
+    assert (harder.loc[term["G3"] == 0, "G3"] == 0).all()  # drop-outs stay at 0
+    assert plain["G3"].mean() - harder["G3"].mean() > 2
