@@ -4,7 +4,10 @@ A process loads a track's champion once and then checks, at most every
 ``CHECK_INTERVAL`` seconds, whether the champion changed (one small read of the champion
 history). A new champion is loaded completely, its hash verified, and only then swapped
 in; requests in the meantime keep using the old one. If the new artifact cannot be
-loaded, the old model keeps serving and the failure is logged once.
+loaded (missing, or its hash does not match: corrupted), the old model keeps serving, the
+failure is logged once and ``problems()`` reports it (``/readyz``). A process that starts
+after such a promotion has no old model in memory: it serves the latest earlier champion
+of the history that loads, so every process serves the same version.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ class ChampionCache:
         self.check_interval = check_interval
         self._models: dict[str, LoadedModel] = {}
         self._checked_at: dict[str, float] = {}
-        self._failed: dict[str, int] = {}  # track -> version that failed to load (logged once)
+        self._failed: dict[str, tuple[int, str]] = {}  # track -> (version that failed to load, why)
         self._lock = threading.Lock()
 
     def get(self, track: str) -> LoadedModel | None:
@@ -46,6 +49,10 @@ class ChampionCache:
             # One thread checks; the others keep serving the model they have meanwhile.
             self._refresh(track, now, wait=False)
         return self._models.get(track)
+
+    def problems(self) -> list[str]:
+        """Champions this process could not load, and what it serves instead."""
+        return [message for _version, message in sorted(self._failed.values(), key=lambda f: f[1])]
 
     def clear(self) -> None:
         with self._lock:
@@ -68,20 +75,42 @@ class ChampionCache:
         change = services.champion_change_latest(track)
         current = self._models.get(track)
         if change is None or (current is not None and current.version.version == change.version):
+            self._failed.pop(track, None)
             return
-        if self._failed.get(track) == change.version:
+        failed = self._failed.get(track)
+        if failed is not None and failed[0] == change.version:
             return
         try:
-            version = services.model_version_get(track, change.version)
-            pipeline = artifacts.load(version.artifact)
+            self._models[track] = _load(track, change.version)
         except (artifacts.ArtifactError, services.RegistryError) as exc:
-            self._failed[track] = change.version
+            if current is None:
+                current = self._load_earlier(track, change.version)
             kept = f"version {current.version.version} keeps serving" if current else "no model is served"
-            logger.error("track %s: champion version %s not loaded (%s); %s", track, change.version, exc, kept)
+            message = f"track {track}: champion version {change.version} not loaded ({exc}); {kept}"
+            self._failed[track] = (change.version, message)
+            logger.error("%s", message)
             return
-        self._models[track] = LoadedModel(version=version, pipeline=pipeline)
         self._failed.pop(track, None)
-        logger.info("track %s: now serving version %s", track, version.version)
+        logger.info("track %s: now serving version %s", track, change.version)
+
+    def _load_earlier(self, track: str, failed_version: int) -> LoadedModel | None:
+        """The most recent earlier champion that loads (this process had none in memory)."""
+        tried = {failed_version}
+        for change in reversed(services.champion_history(track)):
+            if change.version in tried:
+                continue
+            tried.add(change.version)
+            try:
+                self._models[track] = _load(track, change.version)
+            except (artifacts.ArtifactError, services.RegistryError):
+                continue
+            return self._models[track]
+        return None
+
+
+def _load(track: str, version_number: int) -> LoadedModel:
+    version = services.model_version_get(track, version_number)
+    return LoadedModel(version=version, pipeline=artifacts.load(version.artifact))
 
 
 champions = ChampionCache()

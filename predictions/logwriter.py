@@ -5,8 +5,11 @@ per request). ``buffered`` (the default): entries go to an in-process queue that
 background thread writes in batches every ``FLUSH_INTERVAL`` seconds, one ``insert_many``
 for many requests. On a normal shutdown (atexit, gunicorn's worker exit) the queue is
 flushed, so nothing is lost; a failed write is retried, logged as an error and reported
-by ``/readyz`` until it succeeds — never dropped silently. A killed process loses at most
-the last interval's entries: that is the price of the speed, and why ``sync`` exists.
+by ``/readyz`` until it succeeds — never dropped silently. While writes fail, ``write``
+refuses new entries (:class:`LogUnavailable`, a 503), so no prediction is served that
+cannot be logged and memory stays bounded; the ones already accepted are written when the
+store returns. A killed process loses at most the last interval's entries: that is the
+price of the speed, and why ``sync`` exists.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from django.conf import settings
 
 from predictions import repository
 from predictions.entities import PredictionLog
+from studentml_site.mongo import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +36,10 @@ FLUSH_INTERVAL = 0.05
 # enough to push the API's p99 to ~400 ms under load; 100 gave ~50-60 ms at the same load.
 MAX_BATCH = 100
 RETRY_AFTER = 1.0
+
+
+class LogUnavailable(StoreUnavailable):
+    """The prediction log cannot be written now; the request is refused (nothing is logged)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,9 @@ class PredictionLogWriter:
             return
         self._ensure_thread()
         with self._lock:
+            if self._last_error is not None:
+                raise LogUnavailable(f"the prediction log cannot be written ({self._last_error}); "
+                                     f"{len(self._queue) + self._in_flight} earlier entries wait to be retried")
             self._queue.extend(entries)
         self._wake.set()
 

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from pymongo.errors import BulkWriteError
+
 from predictions import schema
 from predictions.entities import (Batch, BatchKind, BatchStatus, LabelClaim, PredictionLog, RejectedRow,
                                   StudentRecord)
@@ -358,8 +360,21 @@ def _prediction_from_doc(doc: dict[str, Any]) -> PredictionLog:
 
 
 def insert_predictions(entries: list[PredictionLog]) -> None:
-    if entries:
-        _predictions().insert_many([_prediction_to_doc(p) for p in entries], ordered=True)
+    """Log ``entries``; any already stored (a retried write whose answer was lost) are kept once."""
+    if not entries:
+        return
+    docs = [_prediction_to_doc(p) for p in entries]
+    try:
+        _predictions().insert_many(docs, ordered=True)
+    except (BulkWriteError, *mongo.duplicate_key_errors()):
+        # Prediction ids are random 128-bit values, so a taken _id is this very entry, stored
+        # by an earlier attempt that failed after the store had applied it (a lost reply).
+        # Retrying the batch as a whole would fail forever; add only what is missing.
+        for doc in docs:
+            try:
+                _predictions().insert_one(doc)
+            except mongo.duplicate_key_errors():
+                pass
 
 
 def get_prediction(prediction_id: str) -> PredictionLog | None:

@@ -2,9 +2,11 @@
 
 Files (the default) live in ``ARTIFACT_DIR`` as ``<sha256>.joblib``, written to a
 temporary file in the same folder and renamed into place under a file lock, so a reader
-sees a whole file or none. With ``ARTIFACT_STORE=gridfs`` (a real MongoDB) they live in
-GridFS instead, so every machine loads the same bytes. Every load checks the hash and
-refuses a mismatch.
+sees a whole file or none. A writer killed mid-write leaves only its ``.partial`` file,
+which no reader ever opens; the next save of the same bytes (under the lock, so no live
+writer owns it) or any save an hour later removes it. With ``ARTIFACT_STORE=gridfs`` (a
+real MongoDB) they live in GridFS instead, so every machine loads the same bytes. Every
+load checks the hash and refuses a mismatch.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import io
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,8 @@ from filelock import FileLock
 from registry.entities import ArtifactRef
 
 GRIDFS_BUCKET = "artifacts"
+# A .partial file this old has no live writer (an artifact is written in well under a second).
+STALE_PARTIAL_S = 3600
 
 
 class ArtifactError(Exception):
@@ -56,8 +61,9 @@ def save(obj: Any) -> ArtifactRef:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{digest}.joblib"
     with FileLock(str(path) + ".lock", timeout=60):
+        _remove_dead_partials(folder, digest)
         if not (path.exists() and _sha256_file(path) == digest):
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{digest[:12]}.", suffix=".partial")
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{digest}.", suffix=".partial")
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
@@ -68,6 +74,17 @@ def save(obj: Any) -> ArtifactRef:
                 Path(tmp).unlink(missing_ok=True)
                 raise
     return ArtifactRef(uri=path.as_uri(), sha256=digest, size=len(data))
+
+
+def _remove_dead_partials(folder: Path, digest: str) -> None:
+    """Delete temporary files left by killed writers: this digest's (we hold its lock) and old ones."""
+    stale_before = time.time() - STALE_PARTIAL_S
+    for partial in folder.glob(".*.partial"):
+        try:
+            if partial.name.startswith(f".{digest}.") or partial.stat().st_mtime < stale_before:
+                partial.unlink()
+        except FileNotFoundError:
+            pass  # another process cleaned it meanwhile
 
 
 def _sha256_file(path: Path) -> str:

@@ -165,6 +165,7 @@ def model_version_promote(track: str, version: int, *, by: str, reason: str = "a
     ``expected_seq`` (see ``champion_seq``): refuse with ChampionConflict if the champion
     changed since the caller looked.
     """
+    registry_reconcile(track)  # a switch cut short by a crash must not decide this one
     v = model_version_get(track, version)
     if v.status is Status.ARCHIVED:
         raise IllegalTransition(f"version {v.id} is archived: use rollback to re-instate it")
@@ -193,6 +194,7 @@ def model_version_reject(track: str, version: int, *, by: str, reason: str) -> M
 def model_version_rollback(track: str, *, by: str, reason: str = "rollback",
                            to_version: int | None = None, expected_seq: int | None = None) -> ModelVersion:
     """Re-instate an archived version (by default the champion before the current one)."""
+    registry_reconcile(track)  # after a crash mid-switch the previous champion may not read "archived" yet
     current = repository.latest_champion_change(track)
     if current is None:
         raise RegistryError(f"track {track} has no champion to roll back from")

@@ -1,7 +1,9 @@
 """Health checks for load balancers and orchestrators.
 
 ``/healthz``: the process answers. ``/readyz``: its dependencies answer; 503 names the one
-that failed, so an operator knows where to look.
+that failed, so an operator knows where to look. A dependency that works only in part
+(a promoted champion refused on load while the previous one keeps serving) is reported as
+``degraded``: the process still serves, so it stays ready (200).
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+class Degraded(Exception):
+    """The dependency works, but not as configured; reported without failing readiness."""
+
+
 def _check_database() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -39,8 +45,11 @@ def _check_models() -> None:
     from predictions.schema import Track
 
     missing = [t.value for t in Track if champions.get(t.value) is None]
+    problems = champions.problems()
     if missing:
-        raise RuntimeError(f"no champion model loaded for track(s) {', '.join(missing)}")
+        raise RuntimeError("; ".join([f"no champion model loaded for track(s) {', '.join(missing)}", *problems]))
+    if problems:
+        raise Degraded("; ".join(problems))
 
 
 def _check_prediction_log() -> None:
@@ -64,9 +73,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
         try:
             check()
             checks[name] = {"status": "ok"}
+        except Degraded as exc:
+            logger.warning("readiness check %s degraded: %s", name, exc)
+            checks[name] = {"status": "degraded", "error": str(exc)}
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; report it
             logger.warning("readiness check %s failed: %s", name, exc)
-            checks[name] = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
-    ready = all(c["status"] == "ok" for c in checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks},
-                        status=200 if ready else 503)
+            checks[name] = {"status": "error", "error": mongo.describe_error(exc)}
+    statuses = {c["status"] for c in checks.values()}
+    overall = "unavailable" if "error" in statuses else "degraded" if "degraded" in statuses else "ok"
+    return JsonResponse({"status": overall, "checks": checks}, status=503 if overall == "unavailable" else 200)

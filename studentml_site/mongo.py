@@ -8,6 +8,12 @@
 The client is created on first use and dropped in a forked child (pymongo is not fork-safe,
 and gunicorn / Celery fork after import), so each process opens its own. Only repositories
 call :func:`collection`.
+
+An unreachable store raises one of :func:`unavailable_errors` (a pymongo connection
+failure, a locked or unopenable SQLite file, or :class:`StoreUnavailable`); entry points
+answer those with 503. An embedded store whose folder disappears or is replaced while the
+process runs (moved, deleted, re-created empty by another process) is unavailable: the
+process neither re-creates it empty nor follows a new store in its place.
 """
 
 from __future__ import annotations
@@ -27,15 +33,23 @@ class IndexSpec:
     keys: tuple[tuple[str, int], ...]
 
 
+class StoreUnavailable(Exception):
+    """The store cannot be reached or opened; nothing was read or written."""
+
+
 _lock = threading.Lock()
 _client: Any = None
 _client_uri: str | None = None
 _client_pid: int | None = None
+# The embedded store's config file (path, device, inode), written when the store is
+# created: if it vanishes while the process runs, montydb would quietly start a new,
+# empty store in its place.
+_embedded_marker: tuple[Path, tuple[int, int]] | None = None
 
 
 def _drop_after_fork() -> None:
-    global _client, _client_uri, _client_pid
-    _client, _client_uri, _client_pid = None, None, None
+    global _client, _client_uri, _client_pid, _embedded_marker
+    _client, _client_uri, _client_pid, _embedded_marker = None, None, None, None
 
 
 os.register_at_fork(after_in_child=_drop_after_fork)
@@ -80,19 +94,41 @@ def _make_client(uri: str) -> Any:
 
 def client() -> Any:
     """This process's client for ``settings.MONGO_URI`` (re-created if the URI changed)."""
-    global _client, _client_uri, _client_pid
+    global _client, _client_uri, _client_pid, _embedded_marker
     uri = settings.MONGO_URI
     if _client is not None and _client_uri == uri and _client_pid == os.getpid():
         return _client
     with _lock:
         if _client is None or _client_uri != uri or _client_pid != os.getpid():
-            _client = _make_client(uri)
+            try:
+                _client = _make_client(uri)
+            except OSError as exc:  # the embedded store's folder cannot be created or opened
+                raise StoreUnavailable(f"the embedded store {montydb_path(uri)} cannot be opened "
+                                       f"({type(exc).__name__}: {exc})") from exc
             _client_uri, _client_pid = uri, os.getpid()
+            _embedded_marker = _identify(montydb_path(uri) / "monty.storage.cfg") if uri.startswith("montydb://") \
+                else None
         return _client
 
 
+def _identify(marker: Path) -> tuple[Path, tuple[int, int]]:
+    found = marker.stat()
+    return marker, (found.st_dev, found.st_ino)
+
+
 def database() -> Any:
-    return client()[settings.MONGO_DB]
+    found = client()
+    marker = _embedded_marker
+    if marker is not None:
+        path, identity = marker
+        try:
+            now = os.stat(path)
+        except OSError:
+            now = None
+        if now is None or (now.st_dev, now.st_ino) != identity:
+            raise StoreUnavailable(f"the embedded store {path.parent} is gone or was replaced (moved, deleted or "
+                                   "re-created); put it back, or restart to use the store now in its place")
+    return found[settings.MONGO_DB]
 
 
 _indexed: set[tuple[int, str]] = set()
@@ -115,10 +151,10 @@ def collection(name: str, indexes: Sequence[IndexSpec] = ()) -> Any:
 
 def reset() -> None:
     """Forget this process's client (tests switch backends; the next call reconnects)."""
-    global _client, _client_uri, _client_pid
+    global _client, _client_uri, _client_pid, _embedded_marker
     with _lock:
         old = _client
-        _client, _client_uri, _client_pid = None, None, None
+        _client, _client_uri, _client_pid, _embedded_marker = None, None, None, None
         _indexed.clear()
     close = getattr(old, "close", None)
     if close is not None:
@@ -136,6 +172,23 @@ def ping() -> None:
     else:
         # The embedded and in-memory stores have no ping; a read proves the store opens.
         db["_health"].find_one({"_id": "ping"})
+
+
+def unavailable_errors() -> tuple[type[Exception], ...]:
+    """The exceptions that mean "the store is down" rather than "this request is wrong"."""
+    import sqlite3
+
+    import pymongo.errors
+
+    # ConnectionFailure covers AutoReconnect, NetworkTimeout and ServerSelectionTimeoutError;
+    # the embedded store raises SQLite's OperationalError (locked, cannot open the file).
+    return (StoreUnavailable, pymongo.errors.ConnectionFailure, sqlite3.OperationalError)
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line account of a store failure (pymongo's carries its whole topology)."""
+    text = str(exc).split(", Topology Description:")[0]
+    return f"{type(exc).__name__}: {text}"
 
 
 def duplicate_key_errors() -> tuple[type[Exception], ...]:

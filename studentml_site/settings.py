@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "studentml_site.outages.StoreOutageMiddleware",
 ]
 
 ROOT_URLCONF = "studentml_site.urls"
