@@ -472,12 +472,16 @@ def _write_target_artifact(digest: str, data: bytes, target: _Store, artifacts_t
     if artifacts_to == GRIDFS:
         target.gridfs().put(data, filename=digest)
         return
-    # As registry.artifacts.save: a whole file or none, under the same lock.
+    from registry import artifacts
+
+    # As registry.artifacts.save: a whole file or none, under the same lock, and the same
+    # .partial names, so a copy killed mid-write leaves nothing the next save does not remove.
     folder = Path(artifacts_to)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{digest}.joblib"
     with FileLock(str(path) + ".lock", timeout=60):
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{digest[:12]}.", suffix=".partial")
+        artifacts._remove_dead_partials(folder, digest)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{digest}.", suffix=".partial")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
