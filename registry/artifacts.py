@@ -57,7 +57,16 @@ def save(obj: Any) -> ArtifactRef:
         if not fs.exists(filename=digest):
             fs.put(data, filename=digest)
         return ArtifactRef(uri=f"gridfs://{digest}", sha256=digest, size=len(data))
-    folder = Path(settings.ARTIFACT_DIR)
+    path = write_file(Path(settings.ARTIFACT_DIR), digest, data)
+    return ArtifactRef(uri=path.as_uri(), sha256=digest, size=len(data))
+
+
+def write_file(folder: Path, digest: str, data: bytes) -> Path:
+    """Write ``data`` as ``<folder>/<digest>.joblib``: the whole file or none, under its lock.
+
+    A good copy already there is kept (a damaged one rewritten); a writer killed mid-write
+    leaves only a ``.partial`` file, which the next write of the same bytes (or an hour) removes.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{digest}.joblib"
     with FileLock(str(path) + ".lock", timeout=60):
@@ -73,7 +82,7 @@ def save(obj: Any) -> ArtifactRef:
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
-    return ArtifactRef(uri=path.as_uri(), sha256=digest, size=len(data))
+    return path
 
 
 def _remove_dead_partials(folder: Path, digest: str) -> None:

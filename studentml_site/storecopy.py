@@ -33,7 +33,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,7 +41,6 @@ from typing import Any, Protocol
 
 import bson
 from django.conf import settings
-from filelock import FileLock
 
 from studentml_site import mongo
 
@@ -474,23 +472,7 @@ def _write_target_artifact(digest: str, data: bytes, target: _Store, artifacts_t
         return
     from registry import artifacts
 
-    # As registry.artifacts.save: a whole file or none, under the same lock, and the same
-    # .partial names, so a copy killed mid-write leaves nothing the next save does not remove.
-    folder = Path(artifacts_to)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{digest}.joblib"
-    with FileLock(str(path) + ".lock", timeout=60):
-        artifacts._remove_dead_partials(folder, digest)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{digest}.", suffix=".partial")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    artifacts.write_file(Path(artifacts_to), digest, data)
 
 
 def _sha256(data: bytes | None) -> str | None:
