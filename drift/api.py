@@ -12,7 +12,9 @@ from rest_framework.views import APIView
 
 from drift import repository
 from drift.entities import DriftReport
+from predictions.api import MAX_OFFSET
 from predictions.schema import Track
+from predictions.serializers import ErrorSerializer
 
 
 class FeatureDriftSerializer(serializers.Serializer):
@@ -58,18 +60,19 @@ class DriftReportListApi(APIView):
                    parameters=[OpenApiParameter("track", str, enum=["A", "B", "C"]),
                                OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
                    responses={200: inline_serializer("DriftReportPage", {
-                       "count": serializers.IntegerField(), "results": DriftReportSerializer(many=True)})})
+                       "count": serializers.IntegerField(), "results": DriftReportSerializer(many=True)}),
+                       400: ErrorSerializer})
     def get(self, request: Request) -> Response:
         track = _track(request)
         try:
-            limit = int(request.query_params.get("limit", 20))
-            offset = int(request.query_params.get("offset", 0))
+            limit = int(request.query_params.get("limit") or 20)
+            offset = int(request.query_params.get("offset") or 0)
         except ValueError as exc:
             raise serializers.ValidationError({"errors": [{"field": "limit", "reason": "must be whole numbers"}]}) \
                 from exc
-        if not 1 <= limit <= 200 or offset < 0:
+        if not 1 <= limit <= 200 or not 0 <= offset <= MAX_OFFSET:
             raise serializers.ValidationError({"errors": [{"field": "limit", "reason": "limit must be 1-200, "
-                                                                                       "offset 0 or more"}]})
+                                                                                       "offset 0 to 1,000,000,000"}]})
         reports = repository.find_reports(track=track, offset=offset, limit=limit)
         return Response({"count": repository.count_reports(track=track),
                          "results": DriftReportSerializer(reports, many=True).data})
@@ -78,7 +81,7 @@ class DriftReportListApi(APIView):
 class DriftReportLatestApi(APIView):
     @extend_schema(summary="The latest drift report (of a track, or of any)",
                    parameters=[OpenApiParameter("track", str, enum=["A", "B", "C"])],
-                   responses={200: DriftReportSerializer})
+                   responses={200: DriftReportSerializer, 400: ErrorSerializer, 404: ErrorSerializer})
     def get(self, request: Request) -> Response:
         report = repository.latest_report(_track(request))
         if report is None:

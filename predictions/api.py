@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -32,6 +34,9 @@ from predictions.serializers import (
 from predictions.validation import FieldError, Target, validate_table
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_VERSION = re.compile(r"[0-9]{1,18}")
+# Any skip past this is an empty page anyway; MongoDB refuses one over 64 bits.
+MAX_OFFSET = 1_000_000_000
 
 
 class CsvParser(BaseParser):
@@ -46,6 +51,16 @@ class CsvParser(BaseParser):
 def _request_id(request: Request) -> str:
     given = request.headers.get("X-Request-ID", "")
     return given if _REQUEST_ID.match(given) else services.new_id()
+
+
+def _form_file(data: Any) -> UploadedFile | None:
+    """The file sent as the form field ``file`` of a form body; None for any other body."""
+    if not isinstance(data, QueryDict):
+        return None  # a JSON object may well have a key "file": it is not an upload
+    upload = data.get("file")
+    if upload is not None and not isinstance(upload, UploadedFile):
+        raise ParseError("the form field 'file' must be a file upload (the CSV), not text")
+    return upload
 
 
 def _user(request: Request) -> str:
@@ -79,23 +94,38 @@ def _predict(request: Request, students: list[Any], source: str, *, index_rows: 
     return Response(PredictionSerializer(entries, many=True).data, status=status.HTTP_201_CREATED)
 
 
+def _moment(text: str) -> datetime | None:
+    """An ISO 8601 date-time (naive: the server's local time) in UTC, or None if it is not a real moment."""
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.now().astimezone().tzinfo)
+        # A moment near year 1 or 9999 overflows when moved to UTC, as the store needs it.
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # parse_datetime raises for well-formed impossible dates (month 13)
+        return None
+
+
 def _parse_filters(params: Any) -> dict[str, Any]:
     filters: dict[str, Any] = {}
     bad: list[FieldError] = []
     for name in ("since", "until"):
         if params.get(name):
-            moment = parse_datetime(params[name])
+            moment = _moment(params[name])
             if moment is None:
                 bad.append(FieldError(name, "must be an ISO 8601 date-time, e.g. 2026-09-01T00:00:00Z", params[name]))
             else:
-                filters[name] = moment if moment.tzinfo else moment.replace(tzinfo=datetime.now().astimezone().tzinfo)
+                filters[name] = moment
     if params.get("track"):
         if params["track"] not in ("A", "B", "C"):
             bad.append(FieldError("track", "must be one of A, B, C", params["track"]))
         else:
             filters["track"] = params["track"]
     if params.get("model_version"):
-        if not params["model_version"].isdigit():
+        # ASCII digits only ("²".isdigit() is true), and few enough for a 64-bit store integer.
+        if not _VERSION.fullmatch(params["model_version"]):
             bad.append(FieldError("model_version", "must be a whole number", params["model_version"]))
         else:
             filters["model_version"] = int(params["model_version"])
@@ -112,14 +142,14 @@ def _parse_filters(params: Any) -> dict[str, Any]:
 
 def _page_numbers(params: Any) -> tuple[int, int]:
     try:
-        limit = int(params.get("limit", 50))
-        offset = int(params.get("offset", 0))
+        limit = int(params.get("limit") or 50)
+        offset = int(params.get("offset") or 0)
     except ValueError as exc:
         raise serializers.ValidationError({"errors": [{"field": "limit", "reason": "limit and offset must be "
                                                                                    "whole numbers"}]}) from exc
-    if not 1 <= limit <= 500 or offset < 0:
+    if not 1 <= limit <= 500 or not 0 <= offset <= MAX_OFFSET:
         raise serializers.ValidationError({"errors": [{"field": "limit", "reason": "limit must be 1-500 and "
-                                                                                   "offset 0 or more"}]})
+                                                                                   "offset 0 to 1,000,000,000"}]})
     return limit, offset
 
 
@@ -194,7 +224,7 @@ class PredictionBatchApi(APIView):
     def post(self, request: Request) -> Response:
         limit = settings.BATCH_MAX_ROWS
         data = request.data
-        upload = data.get("file") if hasattr(data, "get") and not isinstance(data, list) else None
+        upload = _form_file(data)
         if isinstance(data, bytes) or upload is not None:
             raw = data if isinstance(data, bytes) else upload.read()
             try:
@@ -275,7 +305,7 @@ class BatchCreateApi(APIView):
         if isinstance(data, bytes):
             raw, name, options = data, "upload.csv", request.query_params
         else:
-            upload = data.get("file")
+            upload = _form_file(data)
             if upload is None:
                 raise ParseError("attach the CSV as the form field 'file' (or send it as text/csv)")
             raw, name, options = upload.read(), upload.name or "upload.csv", data

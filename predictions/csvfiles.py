@@ -1,6 +1,6 @@
 """Reading students' CSV files: the UCI format (``;``, quoted strings) or plain commas.
 
-Accepts UTF-8 with or without a BOM, LF or CRLF line ends. Refuses, with a message a
+Accepts UTF-8 with or without a BOM, LF, CRLF or CR line ends. Refuses, with a message a
 person can act on: empty files, a header with no rows, binary data, an unrecognised
 delimiter or header, rows with too many fields, and files over the row limit.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -34,6 +35,7 @@ class CsvTable:
     delimiter: str
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
 _DELIMITERS = {";": "semicolon (UCI format)", ",": "comma", "\t": "tab", "|": "pipe"}
 _ACCEPTED = (";", ",")
 
@@ -57,7 +59,10 @@ def decode(data: bytes) -> str:
 
 
 def _header_fields(line: str, delimiter: str) -> list[str]:
-    return [cell.strip() for cell in next(csv.reader([line], delimiter=delimiter, quotechar='"'))]
+    try:
+        return [cell.strip() for cell in next(csv.reader([line], delimiter=delimiter, quotechar='"'), [])]
+    except csv.Error as exc:  # e.g. a name longer than the csv module's field limit
+        raise CsvError(f"the first line cannot be read as a header of column names ({exc})") from None
 
 
 def detect_delimiter(header: str) -> str:
@@ -79,27 +84,32 @@ def detect_delimiter(header: str) -> str:
 
 def _too_many_fields(text: str, delimiter: str) -> str | None:
     """A message naming the first line with more fields than the header, if there is one."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"')
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
     width = None
-    for cells in reader:
-        if not cells:
-            continue
-        if width is None:
-            width = len(cells)
-        elif len(cells) > width:
-            return (
-                f"the file is not a well-formed CSV: line {reader.line_num} has {len(cells)} fields but the "
-                f"header has {width}; look for an extra '{delimiter}' or a value containing '{delimiter}' "
-                f"that is not in quotes"
-            )
+    try:
+        for cells in reader:
+            if not cells:
+                continue
+            if width is None:
+                width = len(cells)
+            elif len(cells) > width:
+                return (
+                    f"the file is not a well-formed CSV: line {reader.line_num} has {len(cells)} fields but the "
+                    f"header has {width}; look for an extra '{delimiter}' or a value containing '{delimiter}' "
+                    f"that is not in quotes"
+                )
+    except csv.Error:
+        return None  # the caller's own message stands
     return None
 
 
 def read_students_csv(data: bytes, *, max_rows: int) -> CsvTable:
     """Parse a students' CSV into a table of strings, without judging the values."""
     text = decode(data)
-    header, _, body = text.lstrip("\r\n").partition("\n")
-    delimiter = detect_delimiter(header.rstrip("\r"))
+    # Lines may end in LF, CRLF or a lone CR (old Mac spreadsheets): pandas reads all three.
+    header, *rest = _LINE_END.split(text.lstrip("\r\n"), maxsplit=1)
+    body = rest[0] if rest else ""
+    delimiter = detect_delimiter(header)
     if not body.strip():
         raise CsvError("the file has a header but no rows")
     try:
@@ -126,7 +136,11 @@ def read_students_csv(data: bytes, *, max_rows: int) -> CsvTable:
     if len(frame) > max_rows:
         raise TooManyRows(max_rows)
     # pandas renames repeated headers ("age.1"); restore the names so validation can say so.
-    frame.columns = _header_fields(header.rstrip("\r"), delimiter)[: len(frame.columns)]
+    names = _header_fields(header, delimiter)
+    if len(names) < len(frame.columns):
+        # A quoted name ran past the end of the first line, so pandas saw a different header.
+        raise CsvError("the first line is not a well-formed header: a quoted column name is not closed on it")
+    frame.columns = names[: len(frame.columns)]
     frame = frame.fillna("")
     if frame.empty:
         raise CsvError("the file has a header but no rows")

@@ -16,6 +16,7 @@ reason a teacher understands. Decisions, documented in the README:
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -49,7 +50,9 @@ class FieldError:
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"field": self.field, "reason": self.reason}
         if self.value is not None:
-            out["value"] = self.value if isinstance(self.value, int | float | bool) else str(self.value)
+            # Infinity and NaN (a JSON number such as 1e400 parses to infinity) are no JSON values.
+            plain = isinstance(self.value, int | bool) or (isinstance(self.value, float) and math.isfinite(self.value))
+            out["value"] = self.value if plain else str(self.value)
         if self.row is not None:
             out["row"] = self.row
         return out
@@ -165,7 +168,8 @@ def validate_record(data: Mapping[str, Any], target: Target = Target.IGNORED) ->
         values[f.name] = value
         if reason:
             errors.append(FieldError(f.name, reason, raw))
-    if values.get("G2") is not None and _missing(data.get("G1")):
+    # Any G2 without G1 is reported, even a G2 that is itself wrong: every problem at once, as tables do.
+    if not _missing(data.get("G2")) and _missing(data.get("G1")):
         errors.append(FieldError("G2", "was given without G1: give the first period grade too, or leave both empty"))
     values.pop(schema.TARGET, None) if target is Target.IGNORED else None
     return RecordResult(values, errors)
@@ -201,6 +205,10 @@ def _column_errors(columns: list[str], target: Target) -> tuple[list[FieldError]
     return errors, ignored
 
 
+# Columns whose values factorize safely (strings from files; numbers of one kind; booleans alone).
+_FACTORIZABLE = frozenset({"string", "empty", "integer", "floating", "mixed-integer-float", "boolean"})
+
+
 def _column_cells(column: pd.Series) -> tuple[np.ndarray, list[Any]]:
     """Factorize a column: codes per row and its distinct raw values (missing = -1).
 
@@ -208,8 +216,29 @@ def _column_cells(column: pd.Series) -> tuple[np.ndarray, list[Any]]:
     distinct value once with ``clean_value`` and broadcasting by code validates a million
     rows in C-speed passes while sharing every rule with ``validate_record``.
     """
-    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
-    return codes, list(uniques)
+    values = column.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in _FACTORIZABLE:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return codes, list(uniques)
+    # Mixed values, as a JSON list of students may have: in Python True == 1 (hashed alike),
+    # so factorize would judge every True by the first 1 seen or the reverse, and lists and
+    # objects cannot be hashed at all. Tell values apart by type too; each unhashable value
+    # is its own.
+    codes = np.empty(len(values), dtype=np.intp)
+    distinct: list[Any] = []
+    seen: dict[tuple[type, Any], int] = {}
+    for i, value in enumerate(values):
+        if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+            codes[i] = -1
+            continue
+        try:
+            code = seen.setdefault((type(value), value), len(distinct))
+        except TypeError:
+            code = len(distinct)
+        if code == len(distinct):
+            distinct.append(value)
+        codes[i] = code
+    return codes, distinct
 
 
 def validate_table(raw: pd.DataFrame, target: Target) -> TableResult:

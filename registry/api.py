@@ -11,8 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from predictions.api import MAX_OFFSET
 from predictions.schema import Track
-from predictions.serializers import ModelVersionSerializer
+from predictions.serializers import ErrorSerializer, ModelVersionSerializer
 from registry import services
 from registry.entities import Status
 from registry.forms import parse_moment
@@ -26,7 +27,7 @@ class ModelListApi(APIView):
                     OpenApiParameter("status", str, enum=[s.value for s in Status])],
         responses={200: inline_serializer("ModelList", {
             "champions": serializers.DictField(child=serializers.IntegerField(allow_null=True)),
-            "results": ModelVersionSerializer(many=True)})},
+            "results": ModelVersionSerializer(many=True)}), 400: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
         track = request.query_params.get("track") or None
@@ -88,19 +89,20 @@ class AuditLogApi(APIView):
                     OpenApiParameter("limit", int, description="page size, 1-500 (default 50)"),
                     OpenApiParameter("offset", int, description="entries to skip")],
         responses={200: inline_serializer("AuditLog", {"count": serializers.IntegerField(),
-                                                       "results": AuditEntrySerializer(many=True)})},
+                                                       "results": AuditEntrySerializer(many=True)}),
+                   400: ErrorSerializer, 403: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
         track = _track_param(request, required=False)
         try:
-            limit = int(request.query_params.get("limit", 50))
-            offset = int(request.query_params.get("offset", 0))
+            limit = int(request.query_params.get("limit") or 50)
+            offset = int(request.query_params.get("offset") or 0)
         except ValueError:
             raise serializers.ValidationError({"errors": [{"field": "limit", "reason": "limit and offset must be "
                                                                                        "whole numbers"}]}) from None
-        if not 1 <= limit <= 500 or offset < 0:
+        if not 1 <= limit <= 500 or not 0 <= offset <= MAX_OFFSET:
             raise serializers.ValidationError({"errors": [{"field": "limit", "reason": "limit must be 1-500 and "
-                                                                                       "offset 0 or more"}]})
+                                                                                       "offset 0 to 1,000,000,000"}]})
         entries = services.audit_log_list(track, offset=offset, limit=limit)
         return Response({"count": services.audit_log_count(track),
                          "results": AuditEntrySerializer(entries, many=True).data})
@@ -124,7 +126,7 @@ class ChampionAtApi(APIView):
         parameters=[OpenApiParameter("track", str, enum=[t.value for t in Track], required=True),
                     OpenApiParameter("at", str, required=True,
                                      description="ISO 8601 date-time; without an offset it is read as UTC")],
-        responses={200: ChampionAtSerializer},
+        responses={200: ChampionAtSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
         track = _track_param(request, required=True)

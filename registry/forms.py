@@ -30,10 +30,13 @@ class DecisionForm(forms.Form):
 
 def parse_moment(text: str) -> datetime | None:
     """ISO 8601 date-time; without an offset it is read as UTC (the site's time zone)."""
-    moment = parse_datetime(text.strip()) if text else None
-    if moment is None:
+    try:
+        moment = parse_datetime(text.strip()) if text else None
+        if moment is None:
+            return None
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # month 13; a moment near year 1 or 9999 moved to UTC
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class ChampionAtForm(forms.Form):

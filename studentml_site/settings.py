@@ -187,6 +187,9 @@ SPECTACULAR_SETTINGS = {
         "YesNoEnum": ["yes", "no"],
         "JobEnum": ["teacher", "health", "services", "at_home", "other"],
     },
+    # Empty optional query values mean "not given"; 401 on every operation (studentml_site/api_schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "studentml_site.api_schema.shared_rules"],
 }
 
 # --- MongoDB (ML data) -------------------------------------------------------------------
