@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from drift import repository
 from drift.entities import DriftReport
-from predictions.api import MAX_OFFSET
+from studentml_site.paging import page_numbers
 from predictions.schema import Track
 from predictions.serializers import ErrorSerializer
 
@@ -64,15 +64,7 @@ class DriftReportListApi(APIView):
                        400: ErrorSerializer})
     def get(self, request: Request) -> Response:
         track = _track(request)
-        try:
-            limit = int(request.query_params.get("limit") or 20)
-            offset = int(request.query_params.get("offset") or 0)
-        except ValueError as exc:
-            raise serializers.ValidationError({"errors": [{"field": "limit", "reason": "must be whole numbers"}]}) \
-                from exc
-        if not 1 <= limit <= 200 or not 0 <= offset <= MAX_OFFSET:
-            raise serializers.ValidationError({"errors": [{"field": "limit", "reason": "limit must be 1-200, "
-                                                                                       "offset 0 to 1,000,000,000"}]})
+        limit, offset = page_numbers(request.query_params, default_limit=20, max_limit=200)
         reports = repository.find_reports(track=track, offset=offset, limit=limit)
         return Response({"count": repository.count_reports(track=track),
                          "results": DriftReportSerializer(reports, many=True).data})

@@ -32,11 +32,11 @@ from predictions.serializers import (
     StudentSerializer,
 )
 from predictions.validation import FieldError, Target, validate_table
+from studentml_site.paging import page_numbers
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _VERSION = re.compile(r"[0-9]{1,18}")
 # Any skip past this is an empty page anyway; MongoDB refuses one over 64 bits.
-MAX_OFFSET = 1_000_000_000
 
 
 class CsvParser(BaseParser):
@@ -140,17 +140,6 @@ def _parse_filters(params: Any) -> dict[str, Any]:
     return filters
 
 
-def _page_numbers(params: Any) -> tuple[int, int]:
-    try:
-        limit = int(params.get("limit") or 50)
-        offset = int(params.get("offset") or 0)
-    except ValueError as exc:
-        raise serializers.ValidationError({"errors": [{"field": "limit", "reason": "limit and offset must be "
-                                                                                   "whole numbers"}]}) from exc
-    if not 1 <= limit <= 500 or not 0 <= offset <= MAX_OFFSET:
-        raise serializers.ValidationError({"errors": [{"field": "limit", "reason": "limit must be 1-500 and "
-                                                                                   "offset 0 to 1,000,000,000"}]})
-    return limit, offset
 
 
 class PredictionListCreateApi(APIView):
@@ -192,7 +181,7 @@ class PredictionListCreateApi(APIView):
     )
     def get(self, request: Request) -> Response:
         filters = _parse_filters(request.query_params)
-        limit, offset = _page_numbers(request.query_params)
+        limit, offset = page_numbers(request.query_params, default_limit=50, max_limit=500)
         count = repository.count_predictions(**filters)
         rows = repository.find_predictions(offset=offset, limit=limit, **filters)
 

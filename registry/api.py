@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from predictions.api import MAX_OFFSET
+from studentml_site.paging import page_numbers
 from predictions.schema import Track
 from predictions.serializers import ErrorSerializer, ModelVersionSerializer
 from registry import services
@@ -94,15 +94,7 @@ class AuditLogApi(APIView):
     )
     def get(self, request: Request) -> Response:
         track = _track_param(request, required=False)
-        try:
-            limit = int(request.query_params.get("limit") or 50)
-            offset = int(request.query_params.get("offset") or 0)
-        except ValueError:
-            raise serializers.ValidationError({"errors": [{"field": "limit", "reason": "limit and offset must be "
-                                                                                       "whole numbers"}]}) from None
-        if not 1 <= limit <= 500 or not 0 <= offset <= MAX_OFFSET:
-            raise serializers.ValidationError({"errors": [{"field": "limit", "reason": "limit must be 1-500 and "
-                                                                                       "offset 0 to 1,000,000,000"}]})
+        limit, offset = page_numbers(request.query_params, default_limit=50, max_limit=500)
         entries = services.audit_log_list(track, offset=offset, limit=limit)
         return Response({"count": services.audit_log_count(track),
                          "results": AuditEntrySerializer(entries, many=True).data})

@@ -5,6 +5,7 @@ A rejected request (invalid students, no model) raises before anything is logged
 
 from __future__ import annotations
 
+import os
 import random
 import uuid
 from collections.abc import Mapping, Sequence
@@ -23,13 +24,18 @@ LABEL_SOURCE = "labels"
 
 
 def new_id() -> str:
-    """A random 128-bit id (uuid4 layout) from the process's PRNG.
+    """A random 128-bit id (uuid4 layout) from this module's own PRNG.
 
     ``uuid.uuid4`` reads the kernel's random source for every id, which showed up as a
-    tenth of an API call's time; these ids need to be unique, not secret. ``random``
-    reseeds itself in a forked child, so gunicorn workers do not repeat each other.
+    tenth of an API call's time; these ids need to be unique, not secret. The generator is
+    private (code that seeds the global ``random``, as test tools do, cannot make ids
+    repeat) and reseeded from the OS in a forked child, so gunicorn workers differ.
     """
-    return uuid.UUID(int=random.getrandbits(128), version=4).hex
+    return uuid.UUID(int=_ids.getrandbits(128), version=4).hex
+
+
+_ids = random.Random()
+os.register_at_fork(after_in_child=lambda: _ids.seed())
 
 
 def prediction_create(students: Sequence[Mapping[str, Any]], *, source: str, user: str | None = None,

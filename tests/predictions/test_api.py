@@ -361,3 +361,12 @@ def test_api_docs_page_is_served_from_our_static_files(api):
 
     assert response.status_code == 200
     assert b"swagger-ui" in response.content and b"cdn." not in response.content
+
+
+
+def test_bad_paging_names_each_bad_parameter(api):
+    body = api.get("/api/v1/predictions/?limit=0&offset=x").json()
+    assert {(e["field"], e["reason"]) for e in body["errors"]} == {
+        ("limit", "must be from 1 to 500"), ("offset", "must be a whole number")}
+    only_offset = api.get("/api/v1/predictions/?offset=-1").json()["errors"]
+    assert [e["field"] for e in only_offset] == ["offset"]
