@@ -65,3 +65,16 @@ def store(request: pytest.FixtureRequest, settings, tmp_path: Path) -> Iterator[
     if backend not in ("mongomock", "montydb"):
         mongo.client().drop_database(settings.MONGO_DB)
     mongo.reset()
+
+
+@pytest.fixture
+def api(db):
+    """An API client authenticated with a teacher's token."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    user = get_user_model().objects.create_user("teacher", password="pw-for-tests-2026")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client

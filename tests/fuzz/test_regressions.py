@@ -92,14 +92,6 @@ def test_a_quoted_header_name_that_runs_past_the_line_is_a_csv_error():
 
 # --- API ----------------------------------------------------------------------------------------
 
-@pytest.fixture
-def api(db):
-    user = get_user_model().objects.create_user("teacher")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
-
-
 def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     body = response.json()

@@ -6,7 +6,6 @@ import json
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from predictions import repository, services
@@ -29,14 +28,6 @@ ROUTES = [
 def trained():
     import_labelled(labelled_students_csv(300))
     return {v.track: v for v in model_versions_train(by="tests")}
-
-
-@pytest.fixture
-def api():
-    user = get_user_model().objects.create_user("teacher", password="pw-for-tests-2026")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 def student(**overrides):

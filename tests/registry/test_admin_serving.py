@@ -7,8 +7,6 @@ import json
 import time
 
 import pytest
-from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from sklearn.dummy import DummyRegressor
 
@@ -34,14 +32,6 @@ def predict(api: APIClient) -> dict:
                         content_type="application/json")
     assert response.status_code == 201, response.content
     return response.json()
-
-
-@pytest.fixture
-def api() -> APIClient:
-    user = get_user_model().objects.create_user("teacher", password="pw-for-tests-2026")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 def test_serving_switches_to_the_approved_version_without_a_restart(approver_client, api):

@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from predictions.champions import champions
@@ -130,15 +128,6 @@ def kill_when_paused(code: str, env: dict[str, str], timeout: float = 120) -> st
     assert line.strip() == "PAUSED", f"the process ended before its kill point ({process.returncode}):\n{err}"
     assert process.returncode == -signal.SIGKILL
     return err
-
-
-@pytest.fixture
-def api() -> APIClient:
-    """An API client with a teacher's token (needs django_db)."""
-    user = get_user_model().objects.create_user("teacher", password="pw-for-reliability-2026")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 def post_json(client: APIClient, url: str, body: Any) -> Any:

@@ -22,7 +22,6 @@ from predictions.champions import champions
 from predictions.generator import generate_students
 from predictions.schema import INPUTS
 from predictions.services import prediction_create, prediction_label
-from registry import repository as registry_repository
 from registry import services as registry
 from retraining import repository as retraining_repository
 from retraining.services import retrain_run
