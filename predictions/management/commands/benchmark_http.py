@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,6 +59,8 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=3)
         parser.add_argument("--threads", type=int, default=1)
         parser.add_argument("--port", type=int, default=8097)
+        parser.add_argument("--repeat", type=int, default=3,
+                            help="load runs of single predictions (and of the reference); medians are printed")
         parser.add_argument("--reference", help="folder of the reference stack (its run.sh is run as is)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -109,31 +112,46 @@ class Command(BaseCommand):
                     time.sleep(0.1)
             # Warm up: every worker loads its champions.
             _wrk(f"{base}/api/v1/predictions/", single_lua, options["connections"], 3)
-            single = _wrk(f"{base}/api/v1/predictions/", single_lua, options["connections"], options["duration"])
+            singles = [_wrk(f"{base}/api/v1/predictions/", single_lua, options["connections"], options["duration"])
+                       for _ in range(max(1, options["repeat"]))]
             batches = _wrk(f"{base}/api/v1/predictions/batch/", batch_lua, 4, max(5, options["duration"] // 2))
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
         logged = self._manage(env, "shell", "-c",
                               "from predictions import repository; print(repository.count_predictions())", "--no-imports").strip()
-        self.single = single
-        self.stdout.write(
-            f"studentml (gunicorn {options['workers']} gthread workers x {options['threads']} threads, logging on, "
-            f"{options['connections']} connections, {options['duration']}s): {single['rps']:.0f} requests/s, "
-            f"p50 {single['p50']:.1f} ms, p99 {single['p99']:.1f} ms, non-2xx {single['non2xx']}")
+        head = (f"studentml (gunicorn {options['workers']} gthread workers x {options['threads']} threads, "
+                f"logging on, {options['connections']} connections, {options['duration']}s)")
+        for i, run in enumerate(singles, 1):
+            self.stdout.write(f"{head} run {i}: {run['rps']:.0f} requests/s, p50 {run['p50']:.1f} ms, "
+                              f"p99 {run['p99']:.1f} ms, non-2xx {run['non2xx']}")
+        self.single = _median(singles)
+        self.stdout.write(f"{head} median of {len(singles)}: {self.single['rps']:.0f} requests/s, "
+                          f"p50 {self.single['p50']:.1f} ms, p99 {self.single['p99']:.1f} ms, "
+                          f"non-2xx {sum(r['non2xx'] for r in singles)} in all")
         self.stdout.write(f"batches of 1,000 (4 connections): {batches['rps'] * 1000:,.0f} rows/s, "
                           f"p50 {batches['p50']:.0f} ms per batch, non-2xx {batches['non2xx']}")
         self.stdout.write(f"predictions logged: {logged} (warm-up and both runs)")
 
     def _reference(self, folder: Path, options: dict[str, Any]) -> None:
         env = {**os.environ, "DUR": f"{options['duration']}s", "CONC": str(options["connections"])}
-        done = subprocess.run(["bash", str(folder / "run.sh")], env=env, capture_output=True, text=True,
-                              timeout=options["duration"] + 900)
-        rps = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
-        tail = re.search(r"p50_ms=([\d.]+) p90_ms=[\d.]+ p99_ms=([\d.]+)", done.stdout)
-        if not rps or not tail:
-            raise CommandError(f"the reference stack did not report:\n{done.stdout}\n{done.stderr}")
-        ref = float(rps.group(1))
-        self.stdout.write(f"reference stack (FastAPI + uvicorn, same load): {ref:.0f} requests/s, "
-                          f"p50 {float(tail.group(1)):.1f} ms, p99 {float(tail.group(2)):.1f} ms")
-        self.stdout.write(f"ratio studentml / reference: {self.single['rps'] / ref:.1f}x requests/s")
+        runs = []
+        for i in range(1, max(1, options["repeat"]) + 1):
+            done = subprocess.run(["bash", str(folder / "run.sh")], env=env, capture_output=True, text=True,
+                                  timeout=options["duration"] + 900)
+            rps = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
+            tail = re.search(r"p50_ms=([\d.]+) p90_ms=[\d.]+ p99_ms=([\d.]+)", done.stdout)
+            if not rps or not tail:
+                raise CommandError(f"the reference stack did not report:\n{done.stdout}\n{done.stderr}")
+            runs.append({"rps": float(rps.group(1)), "p50": float(tail.group(1)), "p99": float(tail.group(2))})
+            self.stdout.write(f"reference stack (FastAPI + uvicorn, same load) run {i}: {runs[-1]['rps']:.0f} "
+                              f"requests/s, p50 {runs[-1]['p50']:.1f} ms, p99 {runs[-1]['p99']:.1f} ms")
+        ref = _median(runs)
+        self.stdout.write(f"reference stack median of {len(runs)}: {ref['rps']:.0f} requests/s, "
+                          f"p50 {ref['p50']:.1f} ms, p99 {ref['p99']:.1f} ms")
+        self.stdout.write(f"ratio studentml / reference (medians): {self.single['rps'] / ref['rps']:.1f}x requests/s")
+
+
+def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the runs (a noisy shared machine: one run is an anecdote)."""
+    return {key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99")}
