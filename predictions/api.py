@@ -15,6 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +23,7 @@ from rest_framework.views import APIView
 from predictions import repository, services
 from predictions.csvfiles import CsvError, TooManyRows, read_students_csv
 from predictions.entities import BatchKind
+from predictions.models import IMPORT_PERMISSION, VIEW_ALL_PERMISSION
 from predictions.serializers import (
     BatchSerializer,
     ErrorSerializer,
@@ -65,6 +67,19 @@ def _form_file(data: Any) -> UploadedFile | None:
 
 def _user(request: Request) -> str:
     return request.user.get_username() if request.user and request.user.is_authenticated else "anonymous"
+
+
+def _sees_all(request: Request) -> bool:
+    """Whether this user may read and label every user's predictions, not only their own."""
+    return request.user.has_perm(VIEW_ALL_PERMISSION)
+
+
+class CanImportTrainingData(BasePermission):
+    message = ("importing training data needs the permission 'Can import batches of students as training data' "
+               "(predictions.import_training_data); ask an administrator")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.has_perm(IMPORT_PERMISSION))
 
 
 def _errors(detail: str, errors: list[FieldError], *, index_rows: bool = False,
@@ -165,6 +180,7 @@ class PredictionListCreateApi(APIView):
 
     @extend_schema(
         summary="The prediction log, newest first",
+        description="Your own predictions; every user's with the permission predictions.view_all_predictions.",
         parameters=[
             OpenApiParameter("since", OpenApiTypes.DATETIME, description="logged at or after"),
             OpenApiParameter("until", OpenApiTypes.DATETIME, description="logged before"),
@@ -181,6 +197,8 @@ class PredictionListCreateApi(APIView):
     )
     def get(self, request: Request) -> Response:
         filters = _parse_filters(request.query_params)
+        if not _sees_all(request):
+            filters["user"] = _user(request)
         limit, offset = page_numbers(request.query_params, default_limit=50, max_limit=500)
         count = repository.count_predictions(**filters)
         rows = repository.find_predictions(offset=offset, limit=limit, **filters)
@@ -248,7 +266,8 @@ class LabelCreateApi(APIView):
         responses={201: LabelOutcomeSerializer(many=True), 400: ErrorSerializer},
         description="Body: `{\"labels\": [{\"prediction_id\": \"…\", \"G3\": 12}, …]}` (or one such object, or a "
                     "list). Sending the same label again is harmless; a different grade for a labelled prediction "
-                    "is refused. All or nothing.",
+                    "is refused. All or nothing. You can label your own predictions; every user's with the "
+                    "permission predictions.view_all_predictions.",
     )
     def post(self, request: Request) -> Response:
         data = request.data
@@ -268,7 +287,8 @@ class LabelCreateApi(APIView):
             return Response({"detail": f"at most {settings.BATCH_MAX_ROWS:,} labels per request", "errors": []},
                             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         try:
-            outcomes = services.prediction_label(items, by=_user(request))
+            outcomes = services.prediction_label(items, by=_user(request),
+                                                 owner=None if _sees_all(request) else _user(request))
         except services.LabelError as exc:
             return _errors("labels refused; nothing was stored", exc.errors, index_rows=True)
         code = status.HTTP_201_CREATED if any(o.created for o in outcomes) else status.HTTP_200_OK
@@ -277,6 +297,8 @@ class LabelCreateApi(APIView):
 
 class BatchCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser, CsvParser]
+    # Training data changes every future model: not for every signed-in user.
+    permission_classes = [IsAuthenticated, CanImportTrainingData]
 
     @extend_schema(
         summary="Import a labelled or unlabelled CSV batch (same rules as `manage.py import_students`)",
@@ -285,7 +307,9 @@ class BatchCreateApi(APIView):
             "kind": serializers.ChoiceField(choices=["labeled", "unlabeled"]),
             "skip_invalid": serializers.BooleanField(required=False, default=False),
             "allow_duplicate": serializers.BooleanField(required=False, default=False)})},
-        responses={201: BatchSerializer, 400: ErrorSerializer, 409: ErrorSerializer, 413: ErrorSerializer},
+        responses={201: BatchSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 409: ErrorSerializer,
+                   413: ErrorSerializer},
+        description="Needs the permission predictions.import_training_data.",
         parameters=[OpenApiParameter("kind", str, enum=["labeled", "unlabeled"],
                                      description="for a text/csv body")],
     )

@@ -45,6 +45,7 @@ _PREDICTION_INDEXES = (
     IndexSpec("created", (("created_at", -1),)),
     IndexSpec("track_version", (("track", 1), ("model_version", 1), ("created_at", -1))),
     IndexSpec("labeled", (("labeled", 1), ("created_at", -1))),
+    IndexSpec("user_created", (("user", 1), ("created_at", -1))),
 )
 
 
@@ -384,8 +385,10 @@ def get_prediction(prediction_id: str) -> PredictionLog | None:
 
 def _prediction_query(*, since: datetime | None = None, until: datetime | None = None, track: str | None = None,
                       model_version: int | None = None, labeled: bool | None = None,
-                      source: str | None = None) -> dict[str, Any]:
+                      source: str | None = None, user: str | None = None) -> dict[str, Any]:
     query: dict[str, Any] = {}
+    if user is not None:
+        query["user"] = user
     if since or until:
         query["created_at"] = {**({"$gte": clock.to_store(since)} if since else {}),
                                **({"$lt": clock.to_store(until)} if until else {})}

@@ -119,8 +119,13 @@ def _find_prediction(prediction_id: str) -> PredictionLog | None:
     return found
 
 
-def prediction_label(items: Sequence[Mapping[str, Any]], *, by: str) -> list[LabelOutcome]:
-    """Record actual G3 values for logged predictions; each becomes one training row, once."""
+def prediction_label(items: Sequence[Mapping[str, Any]], *, by: str,
+                     owner: str | None = None) -> list[LabelOutcome]:
+    """Record actual G3 values for logged predictions; each becomes one training row, once.
+
+    With ``owner``, only that user's predictions can be labelled; another user's id is
+    answered like an unknown one, so ids do not reveal whose students exist.
+    """
     errors: list[FieldError] = []
     checked: list[tuple[PredictionLog, int]] = []
     seen: dict[str, int] = {}
@@ -149,6 +154,8 @@ def prediction_label(items: Sequence[Mapping[str, Any]], *, by: str) -> list[Lab
             continue
         seen[prediction_id] = g3
         prediction = _find_prediction(prediction_id)
+        if prediction is not None and owner is not None and prediction.user != owner:
+            prediction = None
         if prediction is None:
             errors.append(FieldError("prediction_id", "no logged prediction has this id", prediction_id, row=index))
             continue

@@ -101,9 +101,9 @@ def _error(response, status: int) -> dict:
 
 
 @pytest.mark.parametrize("url", ["/api/v1/batches/", "/api/v1/predictions/batch/"])
-def test_a_form_field_file_sent_as_text_is_a_400(api, url):
+def test_a_form_field_file_sent_as_text_is_a_400(importer, url):
     """``file`` as a plain form field (not an upload) was read as a file: 500."""
-    body = _error(api.post(url, {"file": "school;sex\nGP;F\n", "kind": "labeled"}, format="multipart"), 400)
+    body = _error(importer.post(url, {"file": "school;sex\nGP;F\n", "kind": "labeled"}, format="multipart"), 400)
 
     assert "must be a file upload" in body["detail"]
 
@@ -114,10 +114,10 @@ def test_a_json_object_with_a_file_key_is_not_taken_for_an_upload(api):
     assert "JSON list of students" in body["detail"]
 
 
-def test_an_uploaded_file_still_works_as_a_form_field(api):
+def test_an_uploaded_file_still_works_as_a_form_field(importer):
     upload = SimpleUploadedFile("class.csv", b"school;sex;age\nGP;F;17\n", content_type="text/csv")
 
-    body = _error(api.post("/api/v1/batches/", {"file": upload, "kind": "labeled"}, format="multipart"), 400)
+    body = _error(importer.post("/api/v1/batches/", {"file": upload, "kind": "labeled"}, format="multipart"), 400)
 
     assert body["errors"] and all(e["field"] for e in body["errors"])  # the header's missing columns
 
