@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 WORKERS ?= 3
+# Test processes (pytest-xdist): one per core halves the suite on 2 cores.
+TEST_WORKERS ?= auto
 
 LOCK := .requirements.lock
 DEV_LOCK := .requirements-dev.lock
@@ -56,7 +58,7 @@ run: install var/secret_key
 		$(VENV)/bin/gunicorn studentml_site.wsgi -c python:studentml_site.gunicorn_conf
 
 test: install-dev redis
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 benchmark: install
 	$(PY) manage.py benchmark_ingest

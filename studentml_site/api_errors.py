@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -41,11 +42,19 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
+# Pages get this much beyond the limit before the middleware refuses them, so a file a
+# little over the limit reaches the upload form, which names its size in a form error.
+PAGE_SLACK = 1024 * 1024
+
+
 class BodySizeLimitMiddleware:
-    """Refuse API bodies over DATA_UPLOAD_MAX_MEMORY_SIZE with 413 before anything reads them.
+    """Refuse bodies over DATA_UPLOAD_MAX_MEMORY_SIZE with 413 before anything reads them.
 
     Django enforces the limit when ``request.body`` is read, but DRF's parsers stream the
-    request instead, so without this a 50 MB JSON body would be parsed in full.
+    request instead, so without this a 50 MB JSON body would be parsed in full; and file
+    parts of a form are not counted at all (they stream to a temporary file), so a
+    multi-gigabyte upload to a page would be written to disk before the form saw its size.
+    API paths answer in the API's JSON error shape, pages with a page.
     """
 
     def __init__(self, get_response: Any) -> None:
@@ -57,9 +66,11 @@ class BodySizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if limit and length > limit and request.path.startswith("/api/"):
-            return JsonResponse(
-                {"detail": f"the request body is {length:,} bytes; the limit is {limit:,} bytes", "errors": []},
-                status=413,
-            )
+        api = request.path.startswith("/api/")
+        if limit and length > limit + (0 if api else PAGE_SLACK):
+            message = f"the request body is {length:,} bytes; the limit is {limit:,} bytes"
+            if api:
+                return JsonResponse({"detail": message, "errors": []}, status=413)
+            return render(request, "request_too_large.html", {"size_mb": length / 1e6, "limit_mb": limit / 1e6},
+                          status=413)
         return self.get_response(request)

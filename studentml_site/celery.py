@@ -8,7 +8,8 @@ import os
 from typing import Any
 
 from celery import Celery
-from pymongo.errors import ConnectionFailure
+
+from studentml_site.mongo import unavailable_errors
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studentml_site.settings")
 
@@ -36,9 +37,10 @@ app.add_defaults(_schedule_defaults)
 
 # Every task that reads or writes the store retries these with exponential backoff (up to
 # 5 s, 10 s, 20 s ... 5 minutes, jittered; 6 tries in all): a MongoDB failover or a
-# network blip passes, a rule the service refuses does not. ServerSelectionTimeoutError,
-# AutoReconnect and NetworkTimeout are ConnectionFailures.
-STORE_ERRORS: tuple[type[Exception], ...] = (ConnectionFailure,)
+# network blip passes, a rule the service refuses does not. The same errors the web app
+# answers with 503: pymongo's ConnectionFailures (ServerSelectionTimeoutError, AutoReconnect,
+# NetworkTimeout), a locked or unopenable embedded store, StoreUnavailable.
+STORE_ERRORS: tuple[type[Exception], ...] = unavailable_errors()
 STORE_RETRY: dict[str, Any] = {
     "autoretry_for": STORE_ERRORS,
     "retry_backoff": 5,

@@ -4,6 +4,11 @@
 that failed, so an operator knows where to look. A dependency that works only in part
 (a promoted champion refused on load while the previous one keeps serving) is reported as
 ``degraded``: the process still serves, so it stays ready (200).
+
+Which check failed is public (a load balancer needs no more); why it failed (store paths
+and hosts, artifact hashes, error text) is shown to signed-in staff, or to everyone with
+``READYZ_DETAILS=true`` where the endpoint is reachable from the inside only. It is always
+in the log.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -81,4 +87,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
             checks[name] = {"status": "error", "error": mongo.describe_error(exc)}
     statuses = {c["status"] for c in checks.values()}
     overall = "unavailable" if "error" in statuses else "degraded" if "degraded" in statuses else "ok"
-    return JsonResponse({"status": overall, "checks": checks}, status=503 if overall == "unavailable" else 200)
+    body: dict[str, Any] = {"status": overall, "checks": checks}
+    if not (settings.READYZ_DETAILS or request.user.is_staff):
+        for check in checks.values():
+            if check.pop("error", None) is not None:
+                body["details"] = "in the server log, or here for a signed-in staff user"
+    return JsonResponse(body, status=503 if overall == "unavailable" else 200)

@@ -82,14 +82,19 @@ def _make_client(uri: str) -> Any:
         return montydb.MontyClient(str(path))
     import pymongo
 
-    return pymongo.MongoClient(
-        uri,
-        maxPoolSize=settings.MONGO_POOL_SIZE,
-        serverSelectionTimeoutMS=settings.MONGO_TIMEOUT_MS,
-        connectTimeoutMS=settings.MONGO_TIMEOUT_MS,
-        socketTimeoutMS=settings.MONGO_TIMEOUT_MS * 6,
-        tz_aware=False,
-    )
+    defaults = {"maxPoolSize": settings.MONGO_POOL_SIZE, "serverSelectionTimeoutMS": settings.MONGO_TIMEOUT_MS,
+                "connectTimeoutMS": settings.MONGO_TIMEOUT_MS, "socketTimeoutMS": settings.MONGO_TIMEOUT_MS * 6}
+    # pymongo lets keyword arguments override the URI: an option the URI spells out wins here.
+    given = _uri_option_names(uri)
+    return pymongo.MongoClient(uri, tz_aware=False, **{k: v for k, v in defaults.items() if k.lower() not in given})
+
+
+def _uri_option_names(uri: str) -> set[str]:
+    """The options named in a mongodb:// URI's query string, lower-cased (as MongoDB reads them)."""
+    from urllib.parse import parse_qsl
+
+    query = uri.partition("?")[2]
+    return {name.lower() for name, _ in parse_qsl(query, keep_blank_values=True)}
 
 
 def client() -> Any:

@@ -7,6 +7,7 @@ message naming the variable.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -41,6 +42,9 @@ if not _secret:
         )
     _secret = "django-insecure-local-development-only-never-use-in-production"
 SECRET_KEY = _secret
+# Rotating the key: put the old one here for a while, so sessions and password-reset links
+# signed with it stay valid until they expire (README, "Security and operations").
+SECRET_KEY_FALLBACKS = from_env("SECRET_KEY_FALLBACKS", env.list, [])
 
 ALLOWED_HOSTS = from_env("ALLOWED_HOSTS", env.list, ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = from_env("CSRF_TRUSTED_ORIGINS", env.list, [])
@@ -52,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -73,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "studentml_site.outages.StoreOutageMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "studentml_site.urls"
@@ -102,12 +108,29 @@ DATABASES["default"]["CONN_MAX_AGE"] = int_at_least("DATABASE_CONN_MAX_AGE", 300
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Shared by every worker process (API throttle counters, login lockouts): a per-process
+# memory cache would give each gunicorn worker its own limits. Files under var/ need no
+# server; production can use Redis (CACHE_URL=redis://127.0.0.1:6379/1).
+CACHES = {"default": from_env("CACHE_URL", env.cache_url, f"filecache://{VAR_DIR / 'cache'}")}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password guessing: after LOGIN_FAILURE_LIMIT failed sign-ins for one username from one
+# address, that pair is locked out for LOGIN_COOLOFF_MINUTES (django-axes; the admin lists
+# attempts, `manage.py axes_reset_username NAME` unlocks). Locking the pair rather than the
+# username alone means a stranger cannot lock a teacher out from everywhere.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int_at_least("LOGIN_FAILURE_LIMIT", 5, 1)
+AXES_COOLOFF_TIME = timedelta(minutes=int_at_least("LOGIN_COOLOFF_MINUTES", 15, 1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -165,8 +188,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
                                  "rest_framework.renderers.BrowsableAPIRenderer"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "studentml_site.throttling.AnonWindowThrottle",
+        "studentml_site.throttling.UserWindowThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/minute"),
@@ -191,6 +214,9 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "studentml_site.api_schema.shared_rules"],
 }
+
+# /readyz explains a failed check (paths, hosts, error text) to everyone, not only staff.
+READYZ_DETAILS = from_env("READYZ_DETAILS", env.bool, False)
 
 # --- MongoDB (ML data) -------------------------------------------------------------------
 

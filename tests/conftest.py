@@ -14,11 +14,40 @@ from studentml_site import mongo
 UCI_DIR = os.environ.get("STUDENTML_UCI_DIR")
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests.fuzz.examples import EXAMPLES
+
+    if hasattr(session.config, "workeroutput"):  # a pytest-xdist worker: hand the counts over
+        session.config.workeroutput["fuzz_examples"] = dict(EXAMPLES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # noqa: ANN001 - pytest-xdist's hook
+    from tests.fuzz.examples import EXAMPLES
+
+    EXAMPLES.update(getattr(node, "workeroutput", {}).get("fuzz_examples", {}))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.fuzz.examples import EXAMPLES
+
+    if not EXAMPLES:
+        return
+    profile = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+    terminalreporter.write_sep("-", f"fuzz examples per target (profile {profile})")
+    for target, count in sorted(EXAMPLES.items()):
+        terminalreporter.write_line(f"{count:7,d}  {target}")
+    terminalreporter.write_line(f"{sum(EXAMPLES.values()):7,d}  in all")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_store(settings: pytest.FixtureRequest, tmp_path: Path) -> Iterator[None]:
     """Each test gets an empty in-memory store and its own artifact folder."""
     settings.MONGO_URI = "mongomock://"
     settings.ARTIFACT_DIR = tmp_path / "artifacts"
+    # The shared cache (throttle counters, login lockouts) starts empty for every test.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                                   "LOCATION": str(tmp_path / "cache")}}
     mongo.reset()
     champions.clear()
     yield
@@ -75,6 +104,29 @@ def api(db):
     from rest_framework.test import APIClient
 
     user = get_user_model().objects.create_user("teacher", password="pw-for-tests-2026")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def grant(user, *permissions: str) -> None:
+    """Give ``user`` permissions by their "app_label.codename" names."""
+    from django.contrib.auth.models import Permission
+
+    for name in permissions:
+        app_label, codename = name.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+
+
+@pytest.fixture
+def importer(db):
+    """An API client whose user may import training data (predictions.import_training_data)."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    user = get_user_model().objects.create_user("data-officer", password="pw-for-tests-2026")
+    grant(user, "predictions.import_training_data")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client

@@ -22,7 +22,6 @@ from __future__ import annotations
 import copy
 import os
 import random
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -68,20 +67,6 @@ def reseed_ids() -> None:
     random.seed(os.urandom(16))
 
 
-# Examples run per target, reported at the end of the session (the issue asks for the figures).
-EXAMPLES: Counter[str] = Counter()
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not EXAMPLES:
-        return
-    profile = os.environ.get("HYPOTHESIS_PROFILE", "ci")
-    terminalreporter.write_sep("-", f"fuzz examples per target (profile {profile})")
-    for target, count in sorted(EXAMPLES.items()):
-        terminalreporter.write_line(f"{count:7,d}  {target}")
-    terminalreporter.write_line(f"{sum(EXAMPLES.values()):7,d}  in all")
-
-
 # --- API set-up: a trained store, copied into each test's fresh one ---------------------------
 
 @pytest.fixture(scope="session")
@@ -115,5 +100,5 @@ def trained(trained_store: dict[str, Any], settings: Any) -> None:
 
 @pytest.fixture
 def token() -> str:
-    user = get_user_model().objects.create_user("fuzz-admin", is_staff=True)  # no password: hashing one is slow
+    user = get_user_model().objects.create_user("fuzz-admin", is_staff=True, is_superuser=True)  # no password: slow to hash
     return Token.objects.create(user=user).key

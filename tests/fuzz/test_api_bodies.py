@@ -20,7 +20,8 @@ from rest_framework.test import APIClient
 from predictions import repository, schema
 from predictions.services.predict import TABLE_THRESHOLD
 from tests.builders import make_student, store_snapshot
-from tests.fuzz.conftest import EXAMPLES, reseed_ids
+from tests.fuzz.conftest import reseed_ids
+from tests.fuzz.examples import EXAMPLES
 from tests.fuzz.strategies import ANY_FILE, FIELDS, canonical_values, fuzz_settings, valid_files
 
 pytestmark = pytest.mark.django_db

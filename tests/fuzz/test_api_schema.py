@@ -32,7 +32,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from predictions import repository
 from tests.builders import store_snapshot
-from tests.fuzz.conftest import EXAMPLES, reseed_ids
+from tests.fuzz.conftest import reseed_ids
+from tests.fuzz.examples import EXAMPLES
 from tests.fuzz.strategies import fuzz_settings
 
 pytestmark = pytest.mark.django_db

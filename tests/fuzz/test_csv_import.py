@@ -25,7 +25,7 @@ from predictions.services import ImportRejected, batch_import
 from predictions.validation import Target, validate_table
 from studentml_site import mongo
 from tests.builders import store_snapshot
-from tests.fuzz.conftest import EXAMPLES
+from tests.fuzz.examples import EXAMPLES
 from tests.fuzz.strategies import ANY_FILE, fuzz_settings, valid_files
 
 MAX_ROWS = 25

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from predictions import schema
 from predictions.schema import Kind
 from predictions.validation import FieldError, Target, validate_record, validate_table
-from tests.fuzz.conftest import EXAMPLES
+from tests.fuzz.examples import EXAMPLES
 from tests.fuzz.strategies import FIELDS, JUNK, bound_values, canonical_values, fuzz_settings, spelling
 
 TARGETS = st.sampled_from(list(Target))

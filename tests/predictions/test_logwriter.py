@@ -14,6 +14,13 @@ from predictions.logwriter import PredictionLogWriter
 from studentml_site import clock, mongo
 from predictions.entities import PredictionLog
 
+
+@pytest.fixture(autouse=True)
+def _readyz_details(settings):
+    """These tests read why a check failed."""
+    settings.READYZ_DETAILS = True
+
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

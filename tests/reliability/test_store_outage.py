@@ -33,6 +33,13 @@ from tests.reliability.conftest import free_port, post_json
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _readyz_details(settings):
+    """These tests read why a check failed."""
+    settings.READYZ_DETAILS = True
+
+
 SINGLE = "/api/v1/predictions/"
 BATCH = "/api/v1/predictions/batch/"
 

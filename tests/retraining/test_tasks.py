@@ -91,6 +91,19 @@ def test_a_store_outage_is_retried_until_the_store_answers(calls):
     assert len(made) == 3
 
 
+def test_an_embedded_store_outage_is_retried_too(calls):
+    """The embedded store fails with SQLite's errors or StoreUnavailable, not pymongo's."""
+    import sqlite3
+
+    from studentml_site.mongo import StoreUnavailable
+
+    made = calls(sqlite3.OperationalError("database is locked"), StoreUnavailable("the embedded store was moved"),
+                 _run(decision="promoted"))
+
+    assert tasks.retrain_track.delay("A").get()["decision"] == "promoted"
+    assert len(made) == 3
+
+
 def test_a_store_that_stays_down_fails_the_task_after_the_last_retry(calls):
     made = calls(ServerSelectionTimeoutError("no primary"))
 

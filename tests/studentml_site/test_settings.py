@@ -140,3 +140,48 @@ def test_static_files_collect_with_production_storage(tmp_path):
 
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "staticfiles" / "staticfiles.json").is_file()
+
+
+def test_timeouts_spelled_out_in_the_mongodb_uri_win_over_mongo_timeout_ms(settings):
+    from studentml_site import mongo
+
+    settings.MONGO_TIMEOUT_MS = 5000
+    from_uri = mongo._make_client("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=250&connecttimeoutms=300")
+    from_setting = mongo._make_client("mongodb://127.0.0.1:9/")
+    try:
+        assert from_uri.options.server_selection_timeout == 0.25
+        assert from_uri.options.pool_options.connect_timeout == 0.3
+        assert from_setting.options.server_selection_timeout == 5.0
+        assert from_uri.options.pool_options.socket_timeout == 30.0  # not in the URI: from the setting
+    finally:
+        from_uri.close()
+        from_setting.close()
+
+
+OLD_KEY, NEW_KEY = "the-old-secret-key-" + "x" * 40, "the-new-secret-key-" + "y" * 40
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fallbacks,signed_in", [([OLD_KEY], True), ([], False)])
+def test_rotating_the_secret_key_with_the_old_one_as_fallback_keeps_teachers_signed_in(
+        client, settings, django_user_model, fallbacks, signed_in):
+    settings.SECRET_KEY = OLD_KEY
+    client.force_login(django_user_model.objects.create_user("ana"))
+    assert client.get("/").status_code == 200
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = NEW_KEY, fallbacks
+
+    response = client.get("/")
+    assert (response.status_code == 200) is signed_in
+    if not signed_in:
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_secret_key_fallbacks_are_read_from_the_environment(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    environment.update({"VAR_DIR": str(tmp_path), "DEBUG": "true", "SECRET_KEY_FALLBACKS": f"{OLD_KEY},older-key"})
+    done = subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c",
+                           "from django.conf import settings; print(settings.SECRET_KEY_FALLBACKS)"],
+                          cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+
+    assert done.stdout.strip() == str([OLD_KEY, "older-key"])
