@@ -108,10 +108,12 @@ DATABASES["default"]["CONN_MAX_AGE"] = int_at_least("DATABASE_CONN_MAX_AGE", 300
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Shared by every worker process (API throttle counters, login lockouts): a per-process
-# memory cache would give each gunicorn worker its own limits. Files under var/ need no
-# server; production can use Redis (CACHE_URL=redis://127.0.0.1:6379/1).
-CACHES = {"default": from_env("CACHE_URL", env.cache_url, f"filecache://{VAR_DIR / 'cache'}")}
+# API throttle counters. The default is each process's memory: a shared file cache cost
+# half the API's throughput (two file writes per request), so without a server each
+# gunicorn worker counts on its own (a limit is up to WEB_CONCURRENCY times the rate).
+# Production sets Redis (CACHE_URL=redis://127.0.0.1:6379/1): one count for all workers.
+# Sign-in lockouts are in the database, shared either way.
+CACHES = {"default": from_env("CACHE_URL", env.cache_url, "locmemcache://")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -6,10 +6,10 @@ is a list of up to 100,000 floats pickled per request, and a load test slowed do
 as it grew. These count requests in fixed windows instead: one integer per client and
 window (``cache.add`` then ``cache.incr``), so a request costs one small read and write.
 
-The counter lives in the default cache, which every worker process shares (a file cache
-under ``var/`` by default, Redis with ``CACHE_URL``), so a limit is one limit for the whole
-server and not one per worker. With the file cache two workers can occasionally count the
-same request once (an increment is a read and a write); Redis increments atomically.
+The counter lives in the default cache (``CACHE_URL``). With Redis every worker process
+shares it, so a limit is one limit for the whole server, counted exactly (``INCR`` is
+atomic). The default, each process's memory, costs nothing but counts per worker; a file
+cache would be shared but took half the API's throughput (two file writes per request).
 A fixed window lets a client spend up to twice the rate across a window boundary: the
 price of the constant cost.
 """

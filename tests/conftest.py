@@ -45,7 +45,7 @@ def _fresh_store(settings: pytest.FixtureRequest, tmp_path: Path) -> Iterator[No
     """Each test gets an empty in-memory store and its own artifact folder."""
     settings.MONGO_URI = "mongomock://"
     settings.ARTIFACT_DIR = tmp_path / "artifacts"
-    # The shared cache (throttle counters, login lockouts) starts empty for every test.
+    # A cache shared like production's Redis (throttle counters), empty for every test.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                                    "LOCATION": str(tmp_path / "cache")}}
     mongo.reset()

@@ -1,4 +1,7 @@
-"""API throttling: a limit per user for the whole server (not per worker), at constant cost."""
+"""API throttling: a limit per user, at constant cost; with Redis, one count for every worker.
+
+The suite's cache is a file cache per test (tests/conftest.py): shared like Redis, no server.
+"""
 
 from __future__ import annotations
 
@@ -53,7 +56,7 @@ def test_the_limit_is_per_user(api, three_per_minute, django_user_model):
     assert client.get(URL).status_code == 200
 
 
-def test_the_count_lives_in_the_shared_cache_every_worker_reads(api, three_per_minute):
+def test_with_a_shared_cache_every_worker_reads_the_same_count(api, three_per_minute):
     """Another gunicorn worker is another process with its own cache object on the same files."""
     for _ in range(3):
         api.get(URL)
@@ -61,3 +64,31 @@ def test_the_count_lives_in_the_shared_cache_every_worker_reads(api, three_per_m
     another_worker = FileBasedCache(location, {})
 
     assert another_worker.get(f"throttle_user_{api.get(URL).wsgi_request.user.pk}:{6_000_030 // 60}") == 4
+
+
+def test_with_redis_as_in_production_two_workers_share_one_limit(api, three_per_minute, settings, tmp_path):
+    import os
+
+    from django.core.cache.backends.redis import RedisCache
+
+    from tests.redis_server import RedisUnavailable, redis_server
+
+    try:
+        server_context = redis_server(tmp_path / "redis")
+        server = server_context.__enter__()
+    except RedisUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    try:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                       "LOCATION": server.db(1)}}
+        assert [api.get(URL).status_code for _ in range(2)] == [200, 200]
+        # A second worker's request, counted through its own connection:
+        other_worker = RedisCache(server.db(1), {})
+        user_pk = api.get(URL).wsgi_request.user.pk  # the third request
+        assert other_worker.incr(f"throttle_user_{user_pk}:{6_000_030 // 60}") == 4
+
+        assert api.get(URL).status_code == 429
+    finally:
+        server_context.__exit__(None, None, None)
