@@ -131,7 +131,7 @@ class Command(BaseCommand):
                           f"non-2xx {sum(r['non2xx'] for r in singles)} in all")
         self.stdout.write(f"batches of 1,000 (4 connections): {batches['rps'] * 1000:,.0f} rows/s, "
                           f"p50 {batches['p50']:.0f} ms per batch, non-2xx {batches['non2xx']}")
-        self.stdout.write(f"predictions logged: {logged} (warm-up and both runs)")
+        self.stdout.write(f"predictions logged: {logged} (the warm-up, every run and the batches)")
 
     def _reference(self, folder: Path, options: dict[str, Any]) -> None:
         env = {**os.environ, "DUR": f"{options['duration']}s", "CONC": str(options["connections"])}
