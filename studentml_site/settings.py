@@ -132,6 +132,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Reverse proxies in front of gunicorn that append to X-Forwarded-For (studentml_site/client_ip.py).
+TRUSTED_PROXY_COUNT = int_at_least("TRUSTED_PROXY_COUNT", 0, 0)
+AXES_CLIENT_IP_CALLABLE = "studentml_site.client_ip.client_ip"
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -193,6 +196,9 @@ REST_FRAMEWORK = {
         "studentml_site.throttling.AnonWindowThrottle",
         "studentml_site.throttling.UserWindowThrottle",
     ],
+    # The anonymous throttle finds the client behind the same proxies as the sign-in lockout.
+    # (0, not DRF's default None, which would key clients by the forgeable header itself.)
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/minute"),
         "user": env.str("THROTTLE_USER", default="100000/hour"),

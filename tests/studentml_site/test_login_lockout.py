@@ -63,3 +63,26 @@ def test_a_successful_sign_in_clears_the_count(teacher):
     sign_in(client, "guess")
 
     assert sign_in(client, PASSWORD).status_code == 302
+
+
+def test_behind_a_trusted_proxy_the_lock_follows_the_client_not_the_proxy(teacher, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.1"
+    attacker = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for _ in range(3):
+        attacker.post("/accounts/login/", {"username": "ana", "password": "guess"})
+
+    teacher_at_school = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.20")
+    assert teacher_at_school.post("/accounts/login/", {"username": "ana", "password": PASSWORD}).status_code == 302
+    # A forged header is ignored: the proxy appends the real address on the right.
+    forged = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.20, 203.0.113.9")
+    assert forged.post("/accounts/login/", {"username": "ana", "password": PASSWORD}).status_code == 429
+
+
+def test_without_trusted_proxies_the_forwarded_header_is_ignored(teacher):
+    for n in range(3):
+        Client(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").post(
+            "/accounts/login/", {"username": "ana", "password": "guess"})
+
+    fresh_header = Client(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.99")
+    assert fresh_header.post("/accounts/login/", {"username": "ana", "password": PASSWORD}).status_code == 429
