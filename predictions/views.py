@@ -1,4 +1,4 @@
-"""Teacher-facing pages: one student's prediction, and a class file's."""
+"""Teacher-facing pages: one student's prediction, a class file's, and the teacher's log to grade."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from predictions import csvexport, schema, services
+from predictions import csvexport, grading, schema, services
 from predictions.entities import PredictionLog
 from predictions.forms import (
     AT_RISK_WORDS,
@@ -187,3 +188,41 @@ def upload_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(header + "\r\n", content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="studentml-class-template.csv"'
     return response
+
+
+def _predictions_page(request: HttpRequest, show: str, *, typed: dict[str, str] | None = None,
+                      placed: dict[str, str] | None = None, loose: list[str] | None = None) -> HttpResponse:
+    page = grading.page_of(_user(request), show, request.GET.get("page"))
+    rows = grading.rows(page.object_list, typed or {}, placed or {})
+    context = {
+        "page": page, "rows": rows, "show": show, "filters": grading.FILTERS,
+        "page_links": grading.page_links(page), "ellipsis": page.paginator.ELLIPSIS,
+        "problems": grading.problems(rows, placed or {}, loose or []),
+        "can_enter": any(not r.graded for r in rows),
+    }
+    return render(request, "predictions/mine.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_predictions(request: HttpRequest) -> HttpResponse:
+    """The teacher's own logged predictions, newest first; the actual grades are entered here.
+
+    Even a user with predictions.view_all_predictions sees only their own rows: this is a
+    teacher's worklist, and the API already serves everyone's log to those who may read it.
+    """
+    show = grading.shown(request.GET.get("show"))
+    if request.method == "POST":
+        typed = grading.entered_grades(request.POST)
+        if not typed:
+            messages.info(request, "No grade was entered, so nothing was saved.")
+            return redirect(request.get_full_path())
+        try:
+            outcomes = services.prediction_label(grading.label_items(typed), by=_user(request), owner=_user(request))
+        except services.LabelError as exc:
+            placed, loose = grading.errors_by_id(exc.errors, typed)
+            return _predictions_page(request, show, typed=typed, placed=placed, loose=loose)
+        messages.success(request, grading.saved_message(outcomes))
+        return redirect(request.get_full_path())  # the same page and filter, without a resubmit on reload
+    _wait_for_log()
+    return _predictions_page(request, show)
