@@ -239,6 +239,11 @@ def insert_label_claim(claim: LabelClaim) -> None:
         raise DuplicateLabelError(claim.prediction_id) from exc
 
 
+def delete_label_claim(claim: LabelClaim) -> None:
+    """Withdraw a claim this request made (its other labels were refused); only that very claim."""
+    _claims().delete_one({"_id": claim.prediction_id, "record_id": claim.record_id})
+
+
 def get_label_claim(prediction_id: str) -> LabelClaim | None:
     doc = _claims().find_one({"_id": prediction_id})
     if doc is None:

@@ -9,7 +9,7 @@ import os
 import random
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -75,34 +75,49 @@ class LabelOutcome:
     created: bool  # False: the same label was already recorded (idempotent repeat)
 
 
-def _label_store(prediction: PredictionLog, g3: int, *, now: datetime, row: int, by: str) -> bool:
-    """Claim the prediction's label, then write its training row; False if it was already there.
+@dataclass(frozen=True)
+class _Claimed:
+    prediction: PredictionLog
+    claim: LabelClaim
+    created: bool  # False: an identical label was claimed before (a repeat)
 
-    The claim comes first so two requests racing for one prediction cannot both add a
-    row. A process that died between claim and row left a claim without its row: the
-    next identical label writes the row under the claim's id.
+
+def _claim(prediction: PredictionLog, g3: int, *, now: datetime, row: int, by: str) -> _Claimed:
+    """Claim the prediction's one label; LabelError if it was just claimed with another grade.
+
+    Claims come before training rows so two requests racing for one prediction cannot
+    both add a row.
     """
-    record_id = repository.label_record_id(now, row, prediction.id)
+    claim = LabelClaim(prediction.id, g3, repository.label_record_id(now, row, prediction.id), now, by)
     try:
-        repository.insert_label_claim(LabelClaim(prediction.id, g3, record_id, now, by))
-        created, at = True, now
+        repository.insert_label_claim(claim)
+        return _Claimed(prediction, claim, created=True)
     except repository.DuplicateLabelError:
-        claim = repository.get_label_claim(prediction.id)
-        if claim is None:  # pragma: no cover - claims are never deleted
+        existing = repository.get_label_claim(prediction.id)
+        if existing is None:  # pragma: no cover - withdrawn between our insert and read: retry by hand
             raise
-        if claim.g3 != g3:
+        if existing.g3 != g3:
             raise LabelError([FieldError("G3", f"prediction {prediction.id} was just labelled with G3 = "
-                                               f"{claim.g3}; a label cannot be changed", g3)]) from None
-        if repository.get_record(claim.record_id) is not None:
-            return False
-        created, record_id, at = False, claim.record_id, claim.at
-    record = StudentRecord(batch_id=LABEL_SOURCE, row=row, features=dict(prediction.features), g3=g3,
-                           ingested_at=at, key=record_id, prediction_id=prediction.id)
+                                               f"{existing.g3}; a label cannot be changed", g3)]) from None
+        return _Claimed(prediction, existing, created=False)
+
+
+def _write_row(claimed: _Claimed, *, row: int) -> bool:
+    """The claim's training row (once); False if it was already there.
+
+    A process that died between claim and row left a claim without its row: the next
+    identical label writes the row under the claim's id.
+    """
+    if not claimed.created and repository.get_record(claimed.claim.record_id) is not None:
+        return False
+    record = StudentRecord(batch_id=LABEL_SOURCE, row=row, features=dict(claimed.prediction.features),
+                           g3=claimed.claim.g3, ingested_at=claimed.claim.at, key=claimed.claim.record_id,
+                           prediction_id=claimed.prediction.id)
     try:
         repository.insert_record(record)
     except repository.DuplicateRecordError:
         pass  # a concurrent repeat repaired the same missing row
-    return created
+    return claimed.created
 
 
 def prediction_get(prediction_id: str) -> PredictionLog | None:
@@ -127,7 +142,7 @@ def prediction_label(items: Sequence[Mapping[str, Any]], *, by: str,
     answered like an unknown one, so ids do not reveal whose students exist.
     """
     errors: list[FieldError] = []
-    checked: list[tuple[PredictionLog, int]] = []
+    checked: list[tuple[int, PredictionLog, int]] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
         if not isinstance(item, Mapping):
@@ -163,18 +178,33 @@ def prediction_label(items: Sequence[Mapping[str, Any]], *, by: str,
             errors.append(FieldError("G3", f"prediction {prediction_id} is already labelled with G3 = "
                                            f"{prediction.actual_g3}; a label cannot be changed", raw_g3, row=index))
             continue
-        checked.append((prediction, g3))
+        checked.append((index, prediction, g3))
     if errors:
         raise LabelError(errors)
 
-    outcomes: list[LabelOutcome] = []
+    # All or nothing, even against a concurrent request: claim every label first; if one was
+    # just taken with another grade, withdraw this request's claims and refuse the lot.
+    # Only then write training rows and mark the log.
     now = clock.now()
+    claimed: list[_Claimed] = []
     done: set[str] = set()
-    for prediction, g3 in checked:
-        if prediction.id in done:
-            continue
-        done.add(prediction.id)
-        created = _label_store(prediction, g3, now=now, row=len(done), by=by)
-        repository.set_prediction_label(prediction.id, g3, at=now, by=by)
-        outcomes.append(LabelOutcome(prediction_id=prediction.id, g3=g3, created=created))
+    try:
+        for index, prediction, g3 in checked:
+            if prediction.id in done:
+                continue
+            done.add(prediction.id)
+            try:
+                claimed.append(_claim(prediction, g3, now=now, row=len(done), by=by))
+            except LabelError as exc:
+                raise LabelError([replace(e, row=index) for e in exc.errors]) from None
+    except LabelError:
+        for item in claimed:
+            if item.created:
+                repository.delete_label_claim(item.claim)
+        raise
+    outcomes: list[LabelOutcome] = []
+    for row, item in enumerate(claimed, 1):
+        created = _write_row(item, row=row)
+        repository.set_prediction_label(item.prediction.id, item.claim.g3, at=now, by=by)
+        outcomes.append(LabelOutcome(prediction_id=item.prediction.id, g3=item.claim.g3, created=created))
     return outcomes
