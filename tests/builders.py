@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from predictions import schema
+from predictions import repository, schema
+from predictions.entities import PredictionLog
 
 VALID_STUDENT: dict[str, Any] = {
     "school": "GP", "sex": "F", "age": 17, "address": "U", "famsize": "GT3", "Pstatus": "T",
@@ -23,6 +25,21 @@ def make_student(**overrides: Any) -> dict[str, Any]:
     """A valid student (track A); ``None`` removes a field."""
     student = {**VALID_STUDENT, "G3": 13, **overrides}
     return {k: v for k, v in student.items() if v is not None}
+
+
+def log_prediction(prediction_id: str, user: str, *, created_at: datetime = datetime(2026, 10, 1, 8, 0, tzinfo=UTC),
+                   predicted: float = 11.46, model_version: int = 1, source: str = "api",
+                   **student: Any) -> PredictionLog:
+    """A prediction stored directly in the log (no model needed); its track follows the grades given."""
+    features = {k: v for k, v in make_student(**student).items() if k != "G3"}
+    features.setdefault("G1", None)
+    features.setdefault("G2", None)
+    entry = PredictionLog(id=prediction_id, created_at=created_at, source=source, request_id=f"r{prediction_id}",
+                          user=user, track=schema.track_for(features["G1"], features["G2"]).value,
+                          model_version=model_version, predicted_g3=predicted,
+                          at_risk=predicted < schema.PASS_MARK, features=features)
+    repository.insert_predictions([entry])
+    return entry
 
 
 def csv_bytes(rows: Iterable[Mapping[str, Any]], *, delimiter: str = ";", columns: list[str] | None = None,

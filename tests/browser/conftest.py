@@ -80,3 +80,23 @@ def screenshot() -> Callable[..., Path]:
         return path
 
     return take
+
+
+PASSWORD = "pw-for-browser-tests-2026"
+
+
+@pytest.fixture
+def trained() -> dict[str, Any]:
+    """300 labelled rows and a champion per track."""
+    from retraining.training import model_versions_train
+    from tests.builders import import_labelled, labelled_students_csv
+
+    import_labelled(labelled_students_csv(300))
+    return {v.track: v for v in model_versions_train(by="tests")}
+
+
+@pytest.fixture
+def teacher() -> Any:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user("ms.silva", password=PASSWORD)

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from predictions import repository
-from retraining.training import model_versions_train
-from tests.browser.test_teacher_pages import PASSWORD, fill_student, log_in
-from tests.builders import import_labelled, labelled_students_csv, make_student
+from tests.browser.test_teacher_pages import fill_student, log_in
+from tests.builders import make_student
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def trained():
-    import_labelled(labelled_students_csv(300))
-    return {v.track: v for v in model_versions_train(by="tests")}
-
-
-@pytest.fixture
-def teacher():
-    return get_user_model().objects.create_user("ms.silva", password=PASSWORD)
 
 
 def predict(tab, student) -> str:

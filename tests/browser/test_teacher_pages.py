@@ -7,28 +7,14 @@ import io
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from predictions import repository, services
 from predictions.forms import INPUT_FIELDS
 from predictions.schema import Kind
-from retraining.training import model_versions_train
-from tests.builders import csv_bytes, import_labelled, labelled_students_csv, make_student
+from tests.browser.conftest import PASSWORD
+from tests.builders import csv_bytes, make_student
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "pw-for-browser-tests-2026"
-
-
-@pytest.fixture
-def trained():
-    import_labelled(labelled_students_csv(300))
-    return {v.track: v for v in model_versions_train(by="tests")}
-
-
-@pytest.fixture
-def teacher():
-    return get_user_model().objects.create_user("ms.silva", password=PASSWORD)
 
 
 def log_in(tab: Any, base: str, path: str = "/", shot: Any = None) -> None:

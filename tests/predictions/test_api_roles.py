@@ -9,7 +9,6 @@ like an unknown one, so ids reveal nothing.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -18,8 +17,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from predictions import repository
-from predictions.entities import PredictionLog
-from tests.builders import labelled_students_csv, make_student, store_snapshot
+from tests.builders import labelled_students_csv, log_prediction, store_snapshot
 from tests.conftest import grant
 
 pytestmark = pytest.mark.django_db
@@ -33,20 +31,11 @@ def client_for(username: str, *permissions: str, **flags: bool) -> APIClient:
     return client
 
 
-def logged(prediction_id: str, user: str) -> PredictionLog:
-    features = {k: v for k, v in make_student().items() if k != "G3"}
-    entry = PredictionLog(id=prediction_id, created_at=datetime(2026, 10, 1, tzinfo=UTC), source="api",
-                          request_id=f"r-{prediction_id}", user=user, track="A", model_version=1, predicted_g3=11.5,
-                          at_risk=False, features=features)
-    repository.insert_predictions([entry])
-    return entry
-
-
 @pytest.fixture
 def two_teachers_logs():
-    logged("p-ana-1", "ana")
-    logged("p-ana-2", "ana")
-    logged("p-ben-1", "ben")
+    log_prediction("p-ana-1", "ana")
+    log_prediction("p-ana-2", "ana")
+    log_prediction("p-ben-1", "ben")
 
 
 def ids(response) -> list[str]:

@@ -13,7 +13,7 @@ from predictions import repository, services
 from predictions.entities import PredictionLog
 from predictions.grading import NOT_YOURS
 from predictions.logwriter import writer
-from tests.builders import make_student, store_snapshot
+from tests.builders import log_prediction, make_student, store_snapshot
 from tests.conftest import grant
 from tests.predictions.test_views import PASSWORD, element, parse, text, user_client
 
@@ -23,18 +23,10 @@ URL = "/predictions/"
 START = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
 
 
-def logged(prediction_id: str, user: str, *, minutes: int = 0, predicted: float = 11.46,
-           **student: Any) -> PredictionLog:
-    """A logged prediction, stored directly (no model needed); later ``minutes`` are newer."""
-    features = {k: v for k, v in make_student(**student).items() if k != "G3"}
-    features.setdefault("G1", None)
-    features.setdefault("G2", None)
-    track = "A" if features["G2"] is not None else "B" if features["G1"] is not None else "C"
-    entry = PredictionLog(id=prediction_id, created_at=START + timedelta(minutes=minutes), source="form",
-                          request_id=f"r{prediction_id}", user=user, track=track, model_version=3,
-                          predicted_g3=predicted, at_risk=predicted < 10, features=features)
-    repository.insert_predictions([entry])
-    return entry
+def logged(prediction_id: str, user: str, *, minutes: int = 0, **options: Any) -> PredictionLog:
+    """A logged prediction as the form makes them; later ``minutes`` are newer."""
+    return log_prediction(prediction_id, user, created_at=START + timedelta(minutes=minutes), model_version=3,
+                          source="form", **options)
 
 
 def row_ids(response: Any) -> list[str]:

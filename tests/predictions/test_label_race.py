@@ -8,15 +8,14 @@ import pytest
 
 from predictions import repository, services
 from predictions.entities import LabelClaim
-from tests.builders import store_snapshot
-from tests.predictions.test_api_roles import logged
+from tests.builders import log_prediction, store_snapshot
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_label_claimed_meanwhile_with_another_grade_refuses_the_whole_request():
-    logged("p-1", "ana")
-    logged("p-2", "ana")
+    log_prediction("p-1", "ana")
+    log_prediction("p-2", "ana")
     # Another request has claimed p-2 with G3 = 7 and not yet marked the log: this one's
     # checks of the log pass, and the clash shows only when it claims.
     repository.insert_label_claim(LabelClaim("p-2", 7, "labels:other-request", datetime(2026, 11, 1, tzinfo=UTC),
