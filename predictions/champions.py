@@ -117,13 +117,12 @@ champions = ChampionCache()
 
 
 def _sample_student(track: str) -> dict[str, Any]:
+    """Any valid student of ``track`` (each field's first allowed value)."""
     from predictions import schema
 
-    sample: dict[str, Any] = {}
-    for f in schema.FIELDS:
-        if f.name in schema.track_inputs(track):
-            sample[f.name] = f.values[0] if f.kind is schema.Kind.CATEGORICAL else f.min_value
-    return sample
+    return {name: (schema.BY_NAME[name].values[0] if schema.BY_NAME[name].kind is schema.Kind.CATEGORICAL
+                   else schema.BY_NAME[name].min_value)
+            for name in schema.track_inputs(track)}
 
 
 def warm_up() -> list[str]:
