@@ -89,16 +89,17 @@ def _claim(prediction: PredictionLog, g3: int, *, now: datetime, row: int, by: s
     both add a row.
     """
     claim = LabelClaim(prediction.id, g3, repository.label_record_id(now, row, prediction.id), now, by)
-    try:
-        repository.insert_label_claim(claim)
-        return _Claimed(prediction, claim, created=True)
-    except repository.DuplicateLabelError:
-        existing = repository.get_label_claim(prediction.id)
-        if existing is None:  # pragma: no cover - withdrawn between our insert and read: retry by hand
-            raise
+    while True:
+        try:
+            repository.insert_label_claim(claim)
+            return _Claimed(prediction, claim, created=True)
+        except repository.DuplicateLabelError:
+            existing = repository.get_label_claim(prediction.id)
+        if existing is None:
+            continue  # the other request withdrew its claim in between: try ours again
         if existing.g3 != g3:
             raise LabelError([FieldError("G3", f"prediction {prediction.id} was just labelled with G3 = "
-                                               f"{existing.g3}; a label cannot be changed", g3)]) from None
+                                               f"{existing.g3}; a label cannot be changed", g3)])
         return _Claimed(prediction, existing, created=False)
 
 
