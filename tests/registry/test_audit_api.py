@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from registry import services
+from registry.api import AuditEntrySerializer
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +50,14 @@ def test_staff_and_approvers_read_the_audit_log_newest_first(request, viewer, ap
     first = body["results"][0]
     assert set(first) == {"at", "actor", "action", "track", "version", "reason", "before", "after"}
     assert [r["at"] for r in body["results"]] == sorted((r["at"] for r in body["results"]), reverse=True)
+
+
+def test_every_time_has_one_width_so_clients_can_sort_the_text(viewer, versions):
+    on_the_second = datetime(2026, 12, 2, 11, 22, 10, tzinfo=UTC)
+
+    text = AuditEntrySerializer().fields["at"].to_representation(on_the_second)
+
+    assert text == "2026-12-02T11:22:10.000000Z"
 
 
 def test_the_audit_log_filters_by_track_and_pages(viewer, versions):
