@@ -13,8 +13,11 @@ first and stops when it has enough rows: it never reads the whole store.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo.errors import BulkWriteError
@@ -339,9 +342,39 @@ def find_stale_pending_batches(older_than: datetime) -> list[Batch]:
 
 
 # --- predictions (the log) ---------------------------------------------------------------
+#
+# Every hot read of the log is a key range, on every backend (montydb has no secondary
+# indexes: a filter on any other field decodes every document). Each entry ``<id>`` has
+# small key documents in ``prediction_keys`` whose ``_id`` is
+# ``<kind>|<scope>|<ms since epoch, 12 hex digits>|<id>``:
+#
+#   N||…  / L||…           every unlabelled / labelled entry (the whole log is both, merged)
+#   UN|<user>|… / UL|<user>|…   one owner's unlabelled / labelled entries
+#   T|<track>|…            one track's entries (drift's window)
+#
+# so "newest first", since/until (a millisecond bound, the precision BSON keeps) and each
+# owner's or track's slice are a range read sorted by ``_id``; the page of entries is then
+# fetched by ``_id``. Labelling moves an entry's N keys to L. Keys are written before the
+# entry (a key whose entry is missing is skipped), and each read re-checks the entry
+# itself, so a crash between the two writes never shows a wrong row. The key's time part
+# makes an entry's id free-form: entries logged by the previous release keep their ids and
+# get keys from :func:`migrate_prediction_keys` (run on first use, or by
+# ``manage.py migrate_prediction_log``).
+
+PREDICTION_KEYS = "prediction_keys"
+_LAYOUT_ID = "layout"
+_LAYOUT_VERSION = 2
+_KEY_PAGE = 500
+
 
 def _predictions() -> Any:
-    return mongo.collection(PREDICTIONS, _PREDICTION_INDEXES)
+    coll = mongo.collection(PREDICTIONS)
+    _ensure_layout(coll)
+    return coll
+
+
+def _keys() -> Any:
+    return mongo.collection(PREDICTION_KEYS)
 
 
 def _prediction_to_doc(p: PredictionLog) -> dict[str, Any]:
@@ -365,20 +398,58 @@ def _prediction_from_doc(doc: dict[str, Any]) -> PredictionLog:
     )
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _ms(moment: datetime) -> str:
+    """Milliseconds since the epoch, rounded down as BSON stores a time, in 12 hex digits."""
+    at = clock.from_store(moment)
+    assert at is not None
+    return f"{(at - _EPOCH) // timedelta(milliseconds=1):012x}"
+
+
+def _key_prefix(kind: str, scope: str = "") -> str:
+    return f"{kind}|{scope}|"
+
+
+def _keys_of(doc: dict[str, Any]) -> list[str]:
+    stamp = f"{_ms(doc['created_at'])}|{doc['_id']}"
+    state = "L" if doc.get("labeled") else "N"
+    keys = [_key_prefix(state) + stamp, _key_prefix("T", doc["track"]) + stamp]
+    if doc.get("user") is not None:
+        keys.append(_key_prefix("U" + state, doc["user"]) + stamp)
+    return keys
+
+
+def _insert_keys(keys: list[str]) -> None:
+    if not keys:
+        return
+    try:
+        _keys().insert_many([{"_id": k} for k in keys], ordered=False)
+    except (BulkWriteError, *mongo.duplicate_key_errors()):
+        for key in keys:  # some were written by an earlier attempt
+            try:
+                _keys().insert_one({"_id": key})
+            except mongo.duplicate_key_errors():
+                pass
+
+
 def insert_predictions(entries: list[PredictionLog]) -> None:
     """Log ``entries``; any already stored (a retried write whose answer was lost) are kept once."""
     if not entries:
         return
     docs = [_prediction_to_doc(p) for p in entries]
+    coll = _predictions()
+    _insert_keys([k for d in docs for k in _keys_of(d)])
     try:
-        _predictions().insert_many(docs, ordered=True)
+        coll.insert_many(docs, ordered=True)
     except (BulkWriteError, *mongo.duplicate_key_errors()):
         # Prediction ids are random 128-bit values, so a taken _id is this very entry, stored
         # by an earlier attempt that failed after the store had applied it (a lost reply).
         # Retrying the batch as a whole would fail forever; add only what is missing.
         for doc in docs:
             try:
-                _predictions().insert_one(doc)
+                coll.insert_one(doc)
             except mongo.duplicate_key_errors():
                 pass
 
@@ -388,36 +459,201 @@ def get_prediction(prediction_id: str) -> PredictionLog | None:
     return _prediction_from_doc(doc) if doc else None
 
 
-def _prediction_query(*, since: datetime | None = None, until: datetime | None = None, track: str | None = None,
-                      model_version: int | None = None, labeled: bool | None = None,
-                      source: str | None = None, user: str | None = None) -> dict[str, Any]:
-    query: dict[str, Any] = {}
+@dataclass(frozen=True)
+class _Plan:
+    prefixes: tuple[str, ...]
+    low: str  # key suffix bounds (the time part), inclusive low, exclusive high
+    high: str
+    residual: dict[str, Any]  # conditions the keys do not decide, checked on each entry
+
+    def ranges(self) -> list[dict[str, str]]:
+        return [{"$gte": p + self.low, "$lt": p + self.high} for p in self.prefixes]
+
+
+def _plan(*, since: datetime | None = None, until: datetime | None = None, track: str | None = None,
+          model_version: int | None = None, labeled: bool | None = None, source: str | None = None,
+          user: str | None = None) -> _Plan:
+    states = ("L", "N") if labeled is None else (("L",) if labeled else ("N",))
+    residual: dict[str, Any] = {}
     if user is not None:
-        query["user"] = user
-    if since or until:
-        query["created_at"] = {**({"$gte": clock.to_store(since)} if since else {}),
-                               **({"$lt": clock.to_store(until)} if until else {})}
-    if track:
-        query["track"] = track
+        prefixes = tuple(_key_prefix("U" + s, user) for s in states)
+        if track:
+            residual["track"] = track
+    elif track:
+        prefixes = (_key_prefix("T", track),)
+        if labeled is not None:
+            residual["labeled"] = labeled
+    else:
+        prefixes = tuple(_key_prefix(s) for s in states)
     if model_version is not None:
-        query["model_version"] = model_version
-    if labeled is not None:
-        query["labeled"] = labeled
+        residual["model_version"] = model_version
     if source:
-        query["source"] = source
-    return query
+        residual["source"] = source
+    low = _ms(since) if since else ""
+    high = _ms(until) if until else "\uffff"
+    return _Plan(prefixes, low, high, residual)
+
+
+def _entry_matches(doc: dict[str, Any], plan: _Plan, labeled: bool | None, user: str | None) -> bool:
+    if labeled is not None and bool(doc.get("labeled")) != labeled:
+        return False  # a key left behind by a crash mid-label
+    if user is not None and doc.get("user") != user:
+        return False
+    return all(doc.get(name) == value for name, value in plan.residual.items())
+
+
+def _newest_keys(bounds: dict[str, str], skip: int = 0) -> Iterator[str]:
+    """Key ids in ``bounds``, newest first, a page at a time."""
+    low, high = bounds["$gte"], bounds["$lt"]
+    first = True
+    while True:
+        cursor = _keys().find({"_id": {"$gte": low, "$lt": high}}, {"_id": 1}).sort([("_id", -1)])
+        if first and skip:
+            cursor = cursor.skip(skip)
+        page = [d["_id"] for d in cursor.limit(_KEY_PAGE)]
+        first = False
+        yield from page
+        if len(page) < _KEY_PAGE:
+            return
+        high = page[-1]
+
+
+def _entry_id(key: str) -> str:
+    return key.split("|", 3)[3]
+
+
+def _key_time(key: str) -> str:
+    return key.split("|", 3)[2] + "|" + key.split("|", 3)[3]
+
+
+def _merged_keys(plan: _Plan, skip: int = 0) -> Iterator[str]:
+    ranges = plan.ranges()
+    if len(ranges) == 1:
+        return _newest_keys(ranges[0], skip)
+    # Two ranges merged newest first; skipping must read through both.
+    merged = heapq.merge(*(_newest_keys(r) for r in ranges), key=_key_time, reverse=True)
+    return itertools.islice(merged, skip, None)
+
+
+def _iter_predictions(plan: _Plan, *, offset: int, labeled: bool | None, user: str | None) -> Iterator[dict[str, Any]]:
+    """Matching entries, newest first, fetched a page of keys at a time."""
+    exact = not plan.residual
+    keys = _merged_keys(plan, offset if exact else 0)
+    to_skip = 0 if exact else offset
+    while True:
+        chunk = list(itertools.islice(keys, _KEY_PAGE))
+        if not chunk:
+            return
+        ids = [_entry_id(k) for k in chunk]
+        found = {d["_id"]: d for d in _predictions().find({"_id": {"$in": ids}})}
+        for entry_id in ids:
+            doc = found.get(entry_id)
+            if doc is None or not _entry_matches(doc, plan, labeled, user):
+                continue
+            if to_skip:
+                to_skip -= 1
+                continue
+            yield doc
 
 
 def find_predictions(*, offset: int = 0, limit: int = 50, **filters: Any) -> list[PredictionLog]:
-    """Newest first."""
-    cursor = _predictions().find(_prediction_query(**filters)).sort([("created_at", -1), ("_id", -1)])
-    return [_prediction_from_doc(d) for d in cursor.skip(offset).limit(limit)]
+    """Newest first; filters: since, until, track, model_version, labeled, source, user.
+
+    Reads about ``offset + limit`` small keys and ``limit`` entries when the filters are
+    ones the keys decide (owner and labelled or not; a track; since/until); the others
+    (a model version, a source, a track within one owner's) are checked entry by entry.
+    """
+    if limit <= 0:
+        return []
+    plan = _plan(**filters)
+    found = _iter_predictions(plan, offset=offset, labeled=filters.get("labeled"), user=filters.get("user"))
+    return [_prediction_from_doc(d) for d in itertools.islice(found, limit)]
 
 
-def count_predictions(**filters: Any) -> int:
-    return _predictions().count_documents(_prediction_query(**filters))
+def count_predictions(*, at_most: int | None = None, **filters: Any) -> int:
+    """How many entries match; with ``at_most``, stop counting there (a page shows "more than").
+
+    Keys the filters decide are counted without reading an entry; other filters check the
+    entries, so pass ``at_most`` to bound that.
+    """
+    plan = _plan(**filters)
+    if not plan.residual:
+        total = 0
+        for bounds in plan.ranges():
+            left = None if at_most is None else at_most - total
+            if left is not None and left <= 0:
+                break
+            total += _keys().count_documents({"_id": bounds}, **({"limit": left} if left else {}))
+        return total if at_most is None else min(total, at_most)
+    found = _iter_predictions(plan, offset=0, labeled=filters.get("labeled"), user=filters.get("user"))
+    return sum(1 for _ in itertools.islice(found, at_most))
 
 
 def set_prediction_label(prediction_id: str, g3: int, *, at: datetime, by: str) -> None:
-    _predictions().update_one({"_id": prediction_id}, {"$set": {
+    coll = _predictions()
+    doc = coll.find_one({"_id": prediction_id})
+    if doc is None:
+        return
+    unlabelled = _keys_of({**doc, "labeled": False})
+    _insert_keys(_keys_of({**doc, "labeled": True}))
+    coll.update_one({"_id": prediction_id}, {"$set": {
         "labeled": True, "actual_G3": g3, "labeled_at": clock.to_store(at), "labeled_by": by}})
+    for key in unlabelled:
+        if not key.startswith("T|"):
+            _keys().delete_one({"_id": key})
+
+
+def delete_predictions(prediction_ids: Iterable[str]) -> int:
+    """Delete these entries and their keys; how many entries were deleted."""
+    coll = _predictions()
+    deleted = 0
+    for prediction_id in prediction_ids:
+        doc = coll.find_one({"_id": prediction_id})
+        if doc is None:
+            continue
+        deleted += coll.delete_one({"_id": prediction_id}).deleted_count
+        for key in set(_keys_of({**doc, "labeled": False}) + _keys_of({**doc, "labeled": True})):
+            _keys().delete_one({"_id": key})
+    return deleted
+
+
+# --- the previous release's log ----------------------------------------------------------
+
+_layout_checked: set[int] = set()
+
+
+def _ensure_layout(coll: Any) -> None:
+    """Give a log written by the previous release (entries, no keys) its keys, once per store."""
+    marker = id(mongo.client())
+    if marker in _layout_checked:
+        return
+    if _keys().find_one({"_id": _LAYOUT_ID}) is None:
+        migrate_prediction_keys(coll)
+    _layout_checked.add(marker)
+
+
+def migrate_prediction_keys(coll: Any = None, progress: Any = None) -> int:
+    """Write the keys of every entry (idempotent); how many entries were seen.
+
+    Reads the whole log once, a page at a time in ``_id`` order; run by the first process
+    that opens a store without the layout marker, or ahead of time by
+    ``manage.py migrate_prediction_log``.
+    """
+    coll = coll if coll is not None else mongo.collection(PREDICTIONS)
+    seen = 0
+    after: str | None = None
+    while True:
+        query = {"_id": {"$gt": after}} if after is not None else {"_id": {"$gte": ""}}
+        page = list(coll.find(query).sort([("_id", 1)]).limit(_KEY_PAGE))
+        if not page:
+            break
+        _insert_keys([k for d in page for k in _keys_of(d)])
+        seen += len(page)
+        after = page[-1]["_id"]
+        if progress is not None:
+            progress(seen)
+    try:
+        _keys().insert_one({"_id": _LAYOUT_ID, "version": _LAYOUT_VERSION, "at": clock.to_store(clock.now())})
+    except mongo.duplicate_key_errors():
+        pass  # another process finished the same migration
+    return seen
