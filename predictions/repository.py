@@ -502,20 +502,17 @@ def _entry_matches(doc: dict[str, Any], plan: _Plan, labeled: bool | None, user:
     return all(doc.get(name) == value for name, value in plan.residual.items())
 
 
-def _newest_keys(bounds: dict[str, str], skip: int = 0) -> Iterator[str]:
-    """Key ids in ``bounds``, newest first, a page at a time."""
+def _newest_keys(bounds: dict[str, str], skip: int = 0, first_page: int = _KEY_PAGE) -> Iterator[str]:
+    """Key ids in ``bounds``, newest first, a page at a time (the first one ``first_page`` long)."""
     low, high = bounds["$gte"], bounds["$lt"]
-    first = True
+    size = max(1, first_page)
     while True:
-        cursor = _keys().find({"_id": {"$gte": low, "$lt": high}}, {"_id": 1}).sort([("_id", -1)])
-        if first and skip:
-            cursor = cursor.skip(skip)
-        page = [d["_id"] for d in cursor.limit(_KEY_PAGE)]
-        first = False
+        page = mongo.id_range(_keys(), low, high, skip=skip, limit=size)
+        skip = 0
         yield from page
-        if len(page) < _KEY_PAGE:
+        if len(page) < size:
             return
-        high = page[-1]
+        high, size = page[-1], _KEY_PAGE
 
 
 def _entry_id(key: str) -> str:
@@ -526,26 +523,29 @@ def _key_time(key: str) -> str:
     return key.split("|", 3)[2] + "|" + key.split("|", 3)[3]
 
 
-def _merged_keys(plan: _Plan, skip: int = 0) -> Iterator[str]:
+def _merged_keys(plan: _Plan, skip: int, want: int) -> Iterator[str]:
     ranges = plan.ranges()
     if len(ranges) == 1:
-        return _newest_keys(ranges[0], skip)
+        return _newest_keys(ranges[0], skip, want)
     # Two ranges merged newest first; skipping must read through both.
-    merged = heapq.merge(*(_newest_keys(r) for r in ranges), key=_key_time, reverse=True)
+    merged = heapq.merge(*(_newest_keys(r, 0, skip + want) for r in ranges), key=_key_time, reverse=True)
     return itertools.islice(merged, skip, None)
 
 
-def _iter_predictions(plan: _Plan, *, offset: int, labeled: bool | None, user: str | None) -> Iterator[dict[str, Any]]:
-    """Matching entries, newest first, fetched a page of keys at a time."""
+def _iter_predictions(plan: _Plan, *, offset: int, labeled: bool | None, user: str | None,
+                      want: int = _KEY_PAGE) -> Iterator[dict[str, Any]]:
+    """Matching entries, newest first, fetched a page of keys at a time (``want`` first)."""
     exact = not plan.residual
-    keys = _merged_keys(plan, offset if exact else 0)
+    want = min(max(1, want), _KEY_PAGE) if exact else _KEY_PAGE
+    keys = _merged_keys(plan, offset if exact else 0, want)
     to_skip = 0 if exact else offset
     while True:
-        chunk = list(itertools.islice(keys, _KEY_PAGE))
+        chunk = list(itertools.islice(keys, want))
+        want = _KEY_PAGE
         if not chunk:
             return
         ids = [_entry_id(k) for k in chunk]
-        found = {d["_id"]: d for d in _predictions().find({"_id": {"$in": ids}})}
+        found = mongo.find_by_ids(_predictions(), ids)
         for entry_id in ids:
             doc = found.get(entry_id)
             if doc is None or not _entry_matches(doc, plan, labeled, user):
@@ -566,7 +566,8 @@ def find_predictions(*, offset: int = 0, limit: int = 50, **filters: Any) -> lis
     if limit <= 0:
         return []
     plan = _plan(**filters)
-    found = _iter_predictions(plan, offset=offset, labeled=filters.get("labeled"), user=filters.get("user"))
+    found = _iter_predictions(plan, offset=offset, labeled=filters.get("labeled"), user=filters.get("user"),
+                              want=limit)
     return [_prediction_from_doc(d) for d in itertools.islice(found, limit)]
 
 

@@ -218,3 +218,29 @@ def duplicate_key_errors() -> tuple[type[Exception], ...]:
     # montydb's insert_many surfaces SQLite's own primary-key violation.
     errors.append(sqlite3.IntegrityError)
     return tuple(dict.fromkeys(errors))
+
+
+def id_range(coll: Any, low: str, high: str, *, descending: bool = True, skip: int = 0, limit: int = 0) -> list[str]:
+    """The string ``_id`` values of ``coll`` in ``[low, high)``, in ``_id`` order: a key-range read on
+    every backend (the embedded store reads its key index alone, never a document)."""
+    from studentml_site import montydb_compat
+
+    found = montydb_compat.id_range(coll, low, high, descending=descending, skip=skip, limit=limit)
+    if found is not None:
+        return found
+    cursor = coll.find({"_id": {"$gte": low, "$lt": high}}, {"_id": 1}).sort([("_id", -1 if descending else 1)])
+    if skip:
+        cursor = cursor.skip(skip)
+    if limit:
+        cursor = cursor.limit(limit)
+    return [d["_id"] for d in cursor]
+
+
+def find_by_ids(coll: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The documents with these ``_id`` values, by ``_id`` (missing ones left out)."""
+    from studentml_site import montydb_compat
+
+    docs = montydb_compat.docs_by_ids(coll, ids)
+    if docs is None:
+        docs = list(coll.find({"_id": {"$in": ids}})) if ids else []
+    return {d["_id"]: d for d in docs}
