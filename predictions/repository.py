@@ -368,12 +368,16 @@ _KEY_PAGE = 500
 
 
 def _predictions() -> Any:
-    coll = mongo.collection(PREDICTIONS)
-    _ensure_layout(coll)
-    return coll
+    _ensure_layout()
+    return mongo.collection(PREDICTIONS)
 
 
 def _keys() -> Any:
+    _ensure_layout()
+    return _raw_keys()
+
+
+def _raw_keys() -> Any:
     return mongo.collection(PREDICTION_KEYS)
 
 
@@ -424,12 +428,13 @@ def _keys_of(doc: dict[str, Any]) -> list[str]:
 def _insert_keys(keys: list[str]) -> None:
     if not keys:
         return
+    coll = _raw_keys()
     try:
-        _keys().insert_many([{"_id": k} for k in keys], ordered=False)
+        coll.insert_many([{"_id": k} for k in keys], ordered=False)
     except (BulkWriteError, *mongo.duplicate_key_errors()):
         for key in keys:  # some were written by an earlier attempt
             try:
-                _keys().insert_one({"_id": key})
+                coll.insert_one({"_id": key})
             except mongo.duplicate_key_errors():
                 pass
 
@@ -623,24 +628,24 @@ def delete_predictions(prediction_ids: Iterable[str]) -> int:
 _layout_checked: set[int] = set()
 
 
-def _ensure_layout(coll: Any) -> None:
+def _ensure_layout() -> None:
     """Give a log written by the previous release (entries, no keys) its keys, once per store."""
     marker = id(mongo.client())
     if marker in _layout_checked:
         return
-    if _keys().find_one({"_id": _LAYOUT_ID}) is None:
-        migrate_prediction_keys(coll)
+    if _raw_keys().find_one({"_id": _LAYOUT_ID}) is None:
+        migrate_prediction_keys()
     _layout_checked.add(marker)
 
 
-def migrate_prediction_keys(coll: Any = None, progress: Any = None) -> int:
+def migrate_prediction_keys(progress: Any = None) -> int:
     """Write the keys of every entry (idempotent); how many entries were seen.
 
     Reads the whole log once, a page at a time in ``_id`` order; run by the first process
     that opens a store without the layout marker, or ahead of time by
     ``manage.py migrate_prediction_log``.
     """
-    coll = coll if coll is not None else mongo.collection(PREDICTIONS)
+    coll = mongo.collection(PREDICTIONS)
     seen = 0
     after: str | None = None
     while True:
@@ -654,7 +659,7 @@ def migrate_prediction_keys(coll: Any = None, progress: Any = None) -> int:
         if progress is not None:
             progress(seen)
     try:
-        _keys().insert_one({"_id": _LAYOUT_ID, "version": _LAYOUT_VERSION, "at": clock.to_store(clock.now())})
+        _raw_keys().insert_one({"_id": _LAYOUT_ID, "version": _LAYOUT_VERSION, "at": clock.to_store(clock.now())})
     except mongo.duplicate_key_errors():
         pass  # another process finished the same migration
     return seen
