@@ -191,7 +191,8 @@ class PredictionListCreateApi(APIView):
             OpenApiParameter("offset", int, description="rows to skip"),
         ],
         responses={200: inline_serializer("PredictionPage", {
-            "count": serializers.IntegerField(), "next": serializers.CharField(allow_null=True),
+            "count": serializers.IntegerField(help_text="matching predictions, counted up to LOG_COUNT_LIMIT"),
+            "count_capped": serializers.BooleanField(help_text="true: more match than count says"), "next": serializers.CharField(allow_null=True),
             "previous": serializers.CharField(allow_null=True), "results": PredictionLogSerializer(many=True)}),
             400: ErrorSerializer},
     )
@@ -200,7 +201,10 @@ class PredictionListCreateApi(APIView):
         if not _sees_all(request):
             filters["user"] = _user(request)
         limit, offset = page_numbers(request.query_params, default_limit=50, max_limit=500)
-        count = repository.count_predictions(**filters)
+        # Counted up to LOG_COUNT_LIMIT: past it, "count" is that limit and "count_capped" true.
+        count = repository.count_predictions(at_most=settings.LOG_COUNT_LIMIT + 1, **filters)
+        capped = count > settings.LOG_COUNT_LIMIT
+        count = min(count, settings.LOG_COUNT_LIMIT)
         rows = repository.find_predictions(offset=offset, limit=limit, **filters)
 
         def page(at: int) -> str:
@@ -210,7 +214,8 @@ class PredictionListCreateApi(APIView):
 
         return Response({
             "count": count,
-            "next": page(offset + limit) if offset + limit < count else None,
+            "count_capped": capped,
+            "next": page(offset + limit) if offset + limit < count or (capped and len(rows) == limit) else None,
             "previous": page(max(0, offset - limit)) if offset > 0 else None,
             "results": PredictionLogSerializer(rows, many=True).data,
         })

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 
 from predictions import repository, services
@@ -43,7 +44,9 @@ class _OwnLog:
         self.user, self.labeled = user, labeled
 
     def count(self) -> int:
-        return repository.count_predictions(user=self.user, labeled=self.labeled)
+        # Counted up to LOG_COUNT_LIMIT + 1; the page then says "more than LOG_COUNT_LIMIT".
+        return repository.count_predictions(at_most=settings.LOG_COUNT_LIMIT + 1, user=self.user,
+                                            labeled=self.labeled)
 
     def __getitem__(self, window: slice) -> list[PredictionLog]:
         start, stop = window.start or 0, window.stop or 0
@@ -55,6 +58,12 @@ class _OwnLog:
 def page_of(user: str, show: str, number: Any) -> Page:
     """The asked page of the user's predictions (newest first); a bad or past-the-end number gives the nearest page."""
     return Paginator(_OwnLog(user, FILTERS[show][1]), PAGE_SIZE).get_page(number)
+
+
+def count_words(page: Page) -> str:
+    """How many predictions the list holds, as the page says it ("more than 10,000" past the count limit)."""
+    total = page.paginator.count
+    return f"more than {settings.LOG_COUNT_LIMIT:,}" if total > settings.LOG_COUNT_LIMIT else f"{total:,}"
 
 
 def page_links(page: Page) -> list[int | str]:

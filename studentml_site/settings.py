@@ -277,6 +277,8 @@ DRIFT_TESTS = drift_tests("DRIFT_TESTS")
 # shutdown). "sync": each request writes its own entries before answering.
 PREDICTION_LOG_MODE = choice("PREDICTION_LOG_MODE", "buffered", ["buffered", "sync"])
 BATCH_MAX_ROWS = int_at_least("BATCH_MAX_ROWS", 10_000, 1)
+# Lists count matching predictions up to this many, then say "more than" (a count is a read).
+LOG_COUNT_LIMIT = int_at_least("LOG_COUNT_LIMIT", 10_000, 1)
 
 # --- Data sources ------------------------------------------------------------------------
 

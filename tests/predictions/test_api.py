@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -11,7 +12,8 @@ from rest_framework.test import APIClient
 
 from predictions import repository, services
 from retraining.training import model_versions_train
-from tests.builders import csv_bytes, import_labelled, labelled_students_csv, make_student, store_snapshot
+from tests.builders import (csv_bytes, import_labelled, labelled_students_csv, log_prediction, make_student,
+                            store_snapshot)
 
 pytestmark = pytest.mark.django_db
 
@@ -362,3 +364,15 @@ def test_bad_paging_names_each_bad_parameter(api):
         ("limit", "must be from 1 to 500"), ("offset", "must be a whole number")}
     only_offset = api.get("/api/v1/predictions/?offset=-1").json()["errors"]
     assert [e["field"] for e in only_offset] == ["offset"]
+
+
+def test_the_logs_count_stops_at_the_count_limit_and_says_so(api, settings):
+    settings.LOG_COUNT_LIMIT = 2
+    for n in range(4):
+        log_prediction(f"p{n}", "teacher", created_at=datetime(2026, 10, 1, 8, n, tzinfo=UTC))
+
+    page = api.get("/api/v1/predictions/?limit=3").json()
+
+    assert (page["count"], page["count_capped"], len(page["results"])) == (2, True, 3)
+    assert page["next"] is not None
+    assert api.get("/api/v1/predictions/?limit=3&offset=3").json()["results"][0]["id"] == "p0"

@@ -287,3 +287,14 @@ def test_the_result_on_the_home_page_links_to_my_predictions(ana, three):
     assert "enter it in My predictions" in text(parse(response), "grade-later")
     later = response.content.decode().split('id="grade-later"')[1].split("</p>")[0]
     assert 'href="/predictions/"' in later
+
+
+def test_a_list_longer_than_the_count_limit_says_more_than_and_still_pages(ana, three, settings):
+    settings.LOG_COUNT_LIMIT = 2
+    for n in range(3, 6):
+        logged(f"ana{n}", "ana", minutes=10 + n)
+
+    response = ana.get(URL)
+
+    assert "more than 2 predictions" in " ".join(text(parse(response), "count").split())
+    assert row_ids(response)[:2] == ["ana5", "ana4"]
