@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,6 +34,7 @@ from predictions.serializers import (
     StudentSerializer,
 )
 from predictions.validation import FieldError, Target, validate_table
+from studentml_site.parsers import BoundedJSONParser
 from studentml_site.paging import page_numbers
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -85,12 +86,16 @@ class CanImportTrainingData(BasePermission):
 def _errors(detail: str, errors: list[FieldError], *, index_rows: bool = False,
             code: int = status.HTTP_400_BAD_REQUEST) -> Response:
     items = []
-    for e in errors:
+    shown = settings.REQUEST_MAX_ERRORS
+    for e in errors[:shown]:
         item = e.as_dict()
         if index_rows and "row" in item:
             item["index"] = item.pop("row")
         items.append(item)
-    return Response({"detail": detail, "errors": items}, status=code)
+    body: dict[str, Any] = {"detail": detail, "errors": items, "error_count": len(errors)}
+    if len(errors) > shown:
+        body["detail"] += f" ({len(errors):,} errors; the first {shown:,} are listed: REQUEST_MAX_ERRORS)"
+    return Response(body, status=code)
 
 
 def _unavailable(exc: services.ModelUnavailable) -> Response:
@@ -158,7 +163,7 @@ def _parse_filters(params: Any) -> dict[str, Any]:
 
 
 class PredictionListCreateApi(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         summary="Predict one student's final grade",
@@ -222,7 +227,7 @@ class PredictionListCreateApi(APIView):
 
 
 class PredictionBatchApi(APIView):
-    parser_classes = [JSONParser, MultiPartParser, CsvParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, CsvParser]
 
     @extend_schema(
         summary="Predict many students: a JSON list, or a CSV file (UCI ';' or comma format)",
@@ -242,7 +247,7 @@ class PredictionBatchApi(APIView):
             try:
                 table = read_students_csv(raw, max_rows=limit)
             except TooManyRows:
-                return Response({"detail": f"a batch holds at most {limit:,} students; split the file",
+                return Response({"detail": f"a batch holds at most {limit:,} students (BATCH_MAX_ROWS); split the file",
                                  "errors": []}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
             except CsvError as exc:
                 return _errors(f"the CSV cannot be read: {exc}", [])
@@ -257,13 +262,14 @@ class PredictionBatchApi(APIView):
         if not data:
             raise ParseError("the list of students is empty")
         if len(data) > limit:
-            return Response({"detail": f"a batch holds at most {limit:,} students; this one has {len(data):,}",
+            return Response({"detail": f"a batch holds at most {limit:,} students (BATCH_MAX_ROWS); "
+                                       f"this one has {len(data):,}",
                              "errors": []}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         return _predict(request, data, "api-batch", index_rows=True)
 
 
 class LabelCreateApi(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         summary="Record actual final grades for logged predictions (each becomes one training row)",
@@ -289,7 +295,8 @@ class LabelCreateApi(APIView):
         if not items:
             raise ParseError("no labels given")
         if len(items) > settings.BATCH_MAX_ROWS:
-            return Response({"detail": f"at most {settings.BATCH_MAX_ROWS:,} labels per request", "errors": []},
+            return Response({"detail": f"at most {settings.BATCH_MAX_ROWS:,} labels per request (BATCH_MAX_ROWS); "
+                                       f"this one has {len(items):,}", "errors": []},
                             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         try:
             outcomes = services.prediction_label(items, by=_user(request),

@@ -190,6 +190,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "studentml_site.api_errors.api_exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["studentml_site.parsers.BoundedJSONParser",
+                               "rest_framework.parsers.FormParser", "rest_framework.parsers.MultiPartParser"],
     # One fixed width for every time the API writes (DRF drops ".000000" on a whole second,
     # so "...:10Z" sorted after "...:10.005Z" as text). Times are UTC (TIME_ZONE above).
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
@@ -277,6 +279,10 @@ DRIFT_TESTS = drift_tests("DRIFT_TESTS")
 # shutdown). "sync": each request writes its own entries before answering.
 PREDICTION_LOG_MODE = choice("PREDICTION_LOG_MODE", "buffered", ["buffered", "sync"])
 BATCH_MAX_ROWS = int_at_least("BATCH_MAX_ROWS", 10_000, 1)
+# What one request may cost; each refusal names its setting.
+REQUEST_MAX_ERRORS = int_at_least("REQUEST_MAX_ERRORS", 1_000, 1)  # errors listed (the total is given too)
+RECORD_MAX_UNKNOWN_FIELDS = int_at_least("RECORD_MAX_UNKNOWN_FIELDS", 50, 0)  # per student
+JSON_MAX_DEPTH = int_at_least("JSON_MAX_DEPTH", 20, 2)  # nesting of a JSON body
 # Lists count matching predictions up to this many, then say "more than" (a count is a read).
 LOG_COUNT_LIMIT = int_at_least("LOG_COUNT_LIMIT", 10_000, 1)
 

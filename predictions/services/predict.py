@@ -8,11 +8,12 @@ predicted by that track's champion, exactly as its stored pipeline predicts.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 
 from predictions import schema
 from predictions.champions import champions
@@ -46,10 +47,26 @@ class PredictionResult:
     student: dict[str, Any]  # the validated inputs, canonical values
 
 
+def _too_many_fields(student: Any) -> FieldError | None:
+    """One error for a student with more unknown fields than RECORD_MAX_UNKNOWN_FIELDS (instead of one each)."""
+    if not isinstance(student, Mapping) or len(student) <= len(schema.BY_NAME) + settings.RECORD_MAX_UNKNOWN_FIELDS:
+        return None
+    unknown = sum(1 for name in student if name not in schema.BY_NAME)
+    if unknown <= settings.RECORD_MAX_UNKNOWN_FIELDS:
+        return None
+    return FieldError(None, f"has {unknown:,} unknown fields; at most {settings.RECORD_MAX_UNKNOWN_FIELDS:,} "
+                            "are allowed (RECORD_MAX_UNKNOWN_FIELDS)")
+
+
 def _validate_records(students: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     errors: list[FieldError] = []
     clean: list[dict[str, Any]] = []
     for index, student in enumerate(students):
+        crowded = _too_many_fields(student)
+        if crowded is not None:
+            errors.append(replace(crowded, row=index))
+            clean.append({})
+            continue
         result = validate_record(student, Target.IGNORED)
         errors.extend(FieldError(e.field, e.reason, e.value, row=index) for e in result.errors)
         clean.append(result.values)
@@ -61,7 +78,7 @@ def _validate_records(students: Sequence[Mapping[str, Any]]) -> list[dict[str, A
 def _validate_many(students: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     keys: set[str] = set()
     for student in students:
-        if not isinstance(student, Mapping):
+        if not isinstance(student, Mapping) or _too_many_fields(student) is not None:
             break
         keys.update(student)
     else:
