@@ -9,7 +9,9 @@ by ``/readyz`` until it succeeds — never dropped silently. While writes fail, 
 refuses new entries (:class:`LogUnavailable`, a 503), so no prediction is served that
 cannot be logged and memory stays bounded; the ones already accepted are written when the
 store returns. A killed process loses at most the last interval's entries: that is the
-price of the speed, and why ``sync`` exists.
+price of the speed, and why ``sync`` exists. A request that logs more than one entry (a
+batch) is written before it answers whatever the mode (``durable``): an answered batch is in
+the store, and only single predictions ride the buffer.
 """
 
 from __future__ import annotations
@@ -67,11 +69,11 @@ class PredictionLogWriter:
 
     # --- public -----------------------------------------------------------------------
 
-    def write(self, entries: list[PredictionLog]) -> None:
-        """Log ``entries``; in sync mode raises if the store refuses them."""
+    def write(self, entries: list[PredictionLog], *, durable: bool = False) -> None:
+        """Log ``entries``; with ``durable`` or in sync mode they are stored on return (raises if refused)."""
         if not entries:
             return
-        if settings.PREDICTION_LOG_MODE == "sync":
+        if durable or settings.PREDICTION_LOG_MODE == "sync":
             repository.insert_predictions(entries)
             self._written += len(entries)
             return

@@ -275,7 +275,7 @@ def _batch_to_doc(batch: Batch) -> dict[str, Any]:
         "created_by": batch.created_by,
         "created_at": clock.to_store(batch.created_at),
         "completed_at": clock.to_store(batch.completed_at) if batch.completed_at else None,
-        "extra": dict(batch.extra),
+        "extra": {k: clock.to_store(v) if isinstance(v, datetime) else v for k, v in batch.extra.items()},
     }
 
 
@@ -314,6 +314,11 @@ def complete_batch(batch_id: str, completed_at: datetime) -> None:
         {"_id": batch_id},
         {"$set": {"status": BatchStatus.COMPLETE.value, "completed_at": clock.to_store(completed_at)}},
     )
+
+
+def heartbeat_batch(batch_id: str, at: datetime) -> None:
+    """Renew a pending batch's lease: its importer is alive at ``at``."""
+    _batches().update_one({"_id": batch_id}, {"$set": {"extra.heartbeat_at": clock.to_store(at)}})
 
 
 def delete_batch(batch_id: str) -> None:

@@ -3,13 +3,18 @@
 Validation happens before anything is written. Writing is guarded by the batch document:
 it is stored ``pending`` first (its id is the file's sha256, so the same file twice is a
 duplicate-key error on every backend), rows follow, and only then does it flip to
-``complete``. Readers ignore pending batches; a failure deletes what was written; a crash
-leaves a pending batch that the next import removes once it is stale.
+``complete``. Readers ignore pending batches; a failure deletes what was written. A crash
+leaves a pending batch; it carries its importer's lease (host, process id, and a heartbeat
+renewed after every chunk), so the next import of the file sees at once that its owner is
+dead (a process gone on this host, or a heartbeat older than ``IMPORT_LEASE``), removes it
+and goes ahead, instead of refusing the file for an hour.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +36,9 @@ Progress = Callable[[int, int], None]  # (rows written so far, rows to write)
 # Only the first rejects are kept in full in the batch document (Mongo caps a document
 # at 16 MB); the count is always exact.
 MAX_REJECTS_STORED = 1000
-STALE_PENDING_AFTER = timedelta(hours=1)
+# A live importer renews its heartbeat after each chunk (seconds apart); a pending batch whose
+# heartbeat is older than this is dead even if its process cannot be checked (another host).
+IMPORT_LEASE = timedelta(seconds=60)
 CHUNK_ROWS = 5000
 
 
@@ -77,13 +84,40 @@ def _to_records(frame: pd.DataFrame, rows: np.ndarray, batch_id: str, at: dateti
     return records
 
 
+def _lease_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process, alive
+    return True
+
+
+def _importer_dead(batch: Batch, now: datetime) -> bool:
+    """Whether a pending batch's importer is gone: its process has ended, or its heartbeat stopped."""
+    host, _, pid = str(batch.extra.get("lease_owner") or "").rpartition(":")
+    if host == socket.gethostname() and pid.isdigit() and not _process_alive(int(pid)):
+        return True
+    beat = clock.from_store(batch.extra.get("heartbeat_at")) or batch.created_at
+    return now - beat > IMPORT_LEASE
+
+
+def _remove(batch: Batch) -> None:
+    repository.delete_records_of_batch(batch.id)
+    repository.delete_batch(batch.id)
+
+
 def batches_cleanup_stale(now: datetime | None = None) -> int:
-    """Remove batches left pending by a crashed import, and their rows."""
-    cutoff = (now or datetime.now(UTC)) - STALE_PENDING_AFTER
-    stale = repository.find_stale_pending_batches(cutoff)
+    """Remove batches left pending by a crashed import (its importer is dead), and their rows."""
+    now = now or datetime.now(UTC)
+    stale = [b for b in repository.find_stale_pending_batches(now) if _importer_dead(b, now)]
     for batch in stale:
-        repository.delete_records_of_batch(batch.id)
-        repository.delete_batch(batch.id)
+        _remove(batch)
     return len(stale)
 
 
@@ -154,9 +188,17 @@ def batch_import(
         delimiter=table.delimiter,
         created_by=created_by,
         created_at=now,
+        extra={"lease_owner": _lease_owner(), "heartbeat_at": now},
     )
     try:
-        repository.insert_batch(batch)
+        try:
+            repository.insert_batch(batch)
+        except repository.DuplicateBatchError:
+            left = repository.get_batch(batch_id)
+            if left is None or left.status is not BatchStatus.PENDING or not _importer_dead(left, clock.now()):
+                raise
+            _remove(left)  # a killed import of this file: take its place at once
+            repository.insert_batch(batch)
     except repository.DuplicateBatchError as exc:
         raise ImportRejected(
             f"{source}: this file is being imported by another process, or was just imported; "
@@ -172,6 +214,7 @@ def batch_import(
             written += repository.insert_records(
                 _to_records(chunk, rows[start:start + CHUNK_ROWS], batch_id, now, kind is BatchKind.LABELED)
             )
+            repository.heartbeat_batch(batch_id, clock.now())
             if progress:
                 progress(written, valid_rows)
         repository.complete_batch(batch_id, clock.now())

@@ -50,7 +50,8 @@ def prediction_create(students: Sequence[Mapping[str, Any]], *, source: str, use
                       at_risk=r.at_risk, features=r.student)
         for r in results
     ]
-    writer.write(entries)
+    # A batch is stored before it is answered; one prediction may wait in the buffer (see logwriter).
+    writer.write(entries, durable=len(entries) > 1)
     return entries
 
 
