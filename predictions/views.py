@@ -126,6 +126,7 @@ def _upload_page(request: HttpRequest, form: ClassUploadForm, *, results: csvexp
         # A file none of whose rows could be predicted still shows why, row by row.
         "refused": csvexport.rows_refused(sheet) if sheet is not None and not sheet.students else [],
         "show_limit": SHOW_ROWS,
+        "rejected_limit": settings.PAGE_MAX_REJECTED_ROWS, "rejected_slice": f":{settings.PAGE_MAX_REJECTED_ROWS}",
         "columns": INPUT_FIELDS,
         "max_rows": f"{settings.BATCH_MAX_ROWS:,}",
     }

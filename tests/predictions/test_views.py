@@ -587,3 +587,16 @@ def test_stored_results_answer_only_to_their_uploader():
     assert csvexport.session_load(session, "r1", "ana") == results
     assert csvexport.session_load(session, "r1", "bruno") is None
     assert csvexport.session_recent(session, "bruno") == []
+
+
+def test_the_rejected_rows_a_page_lists_are_capped_and_it_says_so(teacher, trained, settings):
+    settings.PAGE_MAX_REJECTED_ROWS = 2
+    students = [make_student(G3=None)] + [make_student(G3=None, age=30 + n) for n in range(4)]
+
+    page = parse(teacher.get(upload(teacher, named(students, ["A", "B", "C", "D", "E"]))["Location"]))
+
+    rejected = text(page, "rejected-table")
+    assert "got “30”" in rejected and "got “31”" in rejected and "got “32”" not in rejected
+    assert text(page, "rejected-count") == "4"
+    assert "first 2 of 4 rejected rows" in text(page, "rejected-more")
+    assert "PAGE_MAX_REJECTED_ROWS" in text(page, "rejected-more")
