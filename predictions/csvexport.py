@@ -1,9 +1,12 @@
-"""A class upload's results: kept in the uploader's session, shown as a table, downloaded as CSV.
+"""A class upload's results: kept in the store for the uploader's session, shown as a table, downloaded as CSV.
 
 The prediction log keeps every prediction. What only the page needs — spreadsheet row
-numbers, extra columns such as a name, the rejected rows and why — is kept in the session
-of the teacher who uploaded, so nobody else can open or download it, and a reload or a
-later download reads it back without predicting again.
+numbers, extra columns such as a name, the rejected rows and why — is stored (the
+``upload_results`` collection) under a key only the uploader's session holds, so nobody
+else can open or download it, and a reload or a later download reads it back without
+predicting again. The session keeps the key and a one-line summary (a session row stays a
+few hundred bytes); results expire after UPLOAD_RESULTS_DAYS, and extra cells are cut to
+EXTRA_CELL_CHARS so one upload's document stays far below MongoDB's 16 MB.
 """
 
 from __future__ import annotations
@@ -12,15 +15,20 @@ import csv
 import io
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from predictions import schema
+from django.conf import settings
+
+from predictions import repository, schema
 from predictions.entities import PredictionLog
 from predictions.forms import TRACK_WORDS, ClassSheet
 
-SESSION_KEY = "class_uploads"
-KEEP = 5  # uploads kept per session: enough to go back to, small enough for a session row
+SESSION_KEY = "class_uploads"  # the previous release kept whole results here: still read
+SESSION_KEYS = "class_upload_keys"  # {store key: summary}
+KEEP = 5  # uploads kept per session: enough to go back to
+EXTRA_CELL_CHARS = 100
+EXTRA_COLUMNS_KEPT = 5
 
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -138,14 +146,15 @@ def rows_refused(sheet: ClassSheet) -> list[ResultRow]:
                                created_at=datetime.now()).rejected_rows
 
 
-# --- the session (JSON): rows as short lists, as a class of 10,000 must still fit -----------
+# --- the stored document: rows as short lists, as a class of 10,000 must still fit ---------
 
 def _pack(results: ClassResults) -> dict[str, Any]:
+    columns = EXTRA_COLUMNS_KEPT
     return {
-        "request_id": results.request_id, "user": results.user, "filename": results.filename,
+        "request_id": results.request_id, "user": results.user, "filename": results.filename[:200],
         "created_at": results.created_at,
-        "delimiter": results.delimiter, "extra_columns": results.extra_columns,
-        "rows": [[r.row, r.extra, r.prediction_id, r.predicted_g3, r.at_risk, r.track, r.model_version,
+        "delimiter": results.delimiter, "extra_columns": [c[:EXTRA_CELL_CHARS] for c in results.extra_columns[:columns]],
+        "rows": [[r.row, [c[:EXTRA_CELL_CHARS] for c in r.extra[:columns]], r.prediction_id, r.predicted_g3, r.at_risk, r.track, r.model_version,
                   [[p.field, p.reason, p.value] for p in r.problems]] for r in results.rows],
     }
 
@@ -159,27 +168,44 @@ def _unpack(data: Mapping[str, Any]) -> ClassResults:
 
 
 def session_save(session: MutableMapping[str, Any], results: ClassResults) -> None:
-    """Keep ``results`` in the session, dropping the oldest beyond ``KEEP``."""
-    kept = dict(session.get(SESSION_KEY, {}))
-    kept[results.request_id] = _pack(results)
-    newest = sorted(kept, key=lambda key: kept[key]["created_at"], reverse=True)[:KEEP]
-    session[SESSION_KEY] = {key: kept[key] for key in newest}  # a new dict marks the session modified
+    """Store ``results`` for this session, dropping its oldest beyond ``KEEP`` and every expired one."""
+    at = datetime.fromisoformat(results.created_at)
+    key = repository.upload_result_key(at, results.user, results.request_id)
+    repository.insert_upload_result(key, _pack(results))
+    repository.delete_upload_results_before(datetime.now(UTC) - timedelta(days=settings.UPLOAD_RESULTS_DAYS))
+    kept = dict(session.get(SESSION_KEYS, {}))
+    kept[key] = {"request_id": results.request_id, "user": results.user, "filename": results.filename[:100],
+                 "created_at": results.created_at, "predicted": len(results.predicted_rows),
+                 "rejected": len(results.rejected_rows)}
+    newest = sorted(kept, key=lambda k: kept[k]["created_at"], reverse=True)
+    for dropped in newest[KEEP:]:
+        repository.delete_upload_result(dropped)
+    session[SESSION_KEYS] = {k: kept[k] for k in newest[:KEEP]}  # a new dict marks the session modified
 
 
 def _uploads_of(session: Mapping[str, Any], user: str) -> dict[str, Any]:
+    return {key: data for key, data in session.get(SESSION_KEYS, {}).items() if data.get("user") == user}
+
+
+def _old_uploads_of(session: Mapping[str, Any], user: str) -> dict[str, Any]:
     return {key: data for key, data in session.get(SESSION_KEY, {}).items() if data.get("user") == user}
 
 
 def session_load(session: Mapping[str, Any], request_id: str, user: str) -> ClassResults | None:
-    """The results of ``request_id``, if ``user`` uploaded them in this session."""
-    data = _uploads_of(session, user).get(request_id)
-    return _unpack(data) if data else None
+    """The results of ``request_id``, if ``user`` uploaded them in this session (and they have not expired)."""
+    for key, summary in _uploads_of(session, user).items():
+        if summary["request_id"] == request_id:
+            data = repository.get_upload_result(key)
+            return _unpack(data) if data and data.get("user") == user else None
+    old = _old_uploads_of(session, user).get(request_id)
+    return _unpack(old) if old else None
 
 
 def session_recent(session: Mapping[str, Any], user: str) -> list[dict[str, Any]]:
     """A short summary of ``user``'s uploads in this session, newest first."""
-    out = []
-    for data in _uploads_of(session, user).values():
+    out = [{"request_id": s["request_id"], "filename": s["filename"], "when": datetime.fromisoformat(s["created_at"]),
+            "predicted": s["predicted"], "rejected": s["rejected"]} for s in _uploads_of(session, user).values()]
+    for data in _old_uploads_of(session, user).values():
         rows = data["rows"]
         out.append({"request_id": data["request_id"], "filename": data["filename"],
                     "when": datetime.fromisoformat(data["created_at"]),

@@ -346,6 +346,35 @@ def find_stale_pending_batches(older_than: datetime) -> list[Batch]:
     return [_batch_from_doc(d) for d in docs]
 
 
+# --- class upload results ----------------------------------------------------------------
+#
+# ``_id`` is ``<ms since epoch, 12 hex>|<user>|<request id>``: the session keeps only ids,
+# and expired results are one ``_id`` range to delete.
+
+UPLOAD_RESULTS = "upload_results"
+
+
+def upload_result_key(at: datetime, user: str, request_id: str) -> str:
+    return f"{_ms(at)}|{user}|{request_id}"
+
+
+def insert_upload_result(key: str, doc: dict[str, Any]) -> None:
+    mongo.collection(UPLOAD_RESULTS).insert_one({**doc, "_id": key})
+
+
+def get_upload_result(key: str) -> dict[str, Any] | None:
+    return mongo.collection(UPLOAD_RESULTS).find_one({"_id": key})
+
+
+def delete_upload_result(key: str) -> None:
+    mongo.collection(UPLOAD_RESULTS).delete_one({"_id": key})
+
+
+def delete_upload_results_before(moment: datetime) -> int:
+    """Forget every upload's results stored before ``moment``."""
+    return mongo.collection(UPLOAD_RESULTS).delete_many({"_id": {"$gte": "", "$lt": _ms(moment)}}).deleted_count
+
+
 # --- predictions (the log) ---------------------------------------------------------------
 #
 # Every hot read of the log is a key range, on every backend (montydb has no secondary

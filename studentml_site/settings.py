@@ -283,6 +283,7 @@ BATCH_MAX_ROWS = int_at_least("BATCH_MAX_ROWS", 10_000, 1)
 REQUEST_MAX_ERRORS = int_at_least("REQUEST_MAX_ERRORS", 1_000, 1)  # errors listed (the total is given too)
 RECORD_MAX_UNKNOWN_FIELDS = int_at_least("RECORD_MAX_UNKNOWN_FIELDS", 50, 0)  # per student
 JSON_MAX_DEPTH = int_at_least("JSON_MAX_DEPTH", 20, 2)  # nesting of a JSON body
+UPLOAD_RESULTS_DAYS = int_at_least("UPLOAD_RESULTS_DAYS", 7, 1)  # a class upload's results stay this long
 PAGE_MAX_REJECTED_ROWS = int_at_least("PAGE_MAX_REJECTED_ROWS", 200, 1)  # rejected rows a page lists
 # Lists count matching predictions up to this many, then say "more than" (a count is a read).
 LOG_COUNT_LIMIT = int_at_least("LOG_COUNT_LIMIT", 10_000, 1)

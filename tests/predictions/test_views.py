@@ -600,3 +600,32 @@ def test_the_rejected_rows_a_page_lists_are_capped_and_it_says_so(teacher, train
     assert text(page, "rejected-count") == "4"
     assert "first 2 of 4 rejected rows" in text(page, "rejected-more")
     assert "PAGE_MAX_REJECTED_ROWS" in text(page, "rejected-more")
+
+
+def test_upload_results_live_in_the_store_and_the_session_row_stays_small(teacher, trained):
+    from django.contrib.sessions.models import Session
+
+    long_name = "N" * 5_000
+    students = [make_student(G3=None) for _ in range(50)]
+    for _ in range(2):
+        location = upload(teacher, named(students, [long_name] * 50))["Location"]
+
+    session = Session.objects.get(pk=teacher.session.session_key)
+    assert len(session.session_data) < 3_000
+    page = teacher.get(location)
+    assert page.status_code == 200
+    assert "N" * 100 in text(parse(page), "results-table") and "N" * 101 not in text(parse(page), "results-table")
+
+
+def test_results_kept_in_a_session_by_the_previous_release_still_open():
+    from predictions import csvexport
+    from predictions.forms import ClassSheet
+
+    sheet = ClassSheet(students=[], student_rows=[], all_rows=[2], extra_columns=["name"], extra_cells={2: ["Ana"]},
+                       rejected=[], delimiter=";")
+    results = csvexport.class_results_build(sheet, [], request_id="old1", user="ana", filename="a.csv",
+                                            created_at=datetime.now(UTC))
+    session: dict[str, Any] = {csvexport.SESSION_KEY: {"old1": csvexport._pack(results)}}
+
+    assert csvexport.session_load(session, "old1", "ana") == results
+    assert [u["request_id"] for u in csvexport.session_recent(session, "ana")] == ["old1"]
