@@ -296,5 +296,5 @@ def test_a_list_longer_than_the_count_limit_says_more_than_and_still_pages(ana, 
 
     response = ana.get(URL)
 
-    assert "more than 2 predictions" in " ".join(text(parse(response), "count").split())
+    assert "More than 2 predictions" in " ".join(text(parse(response), "count").split())
     assert row_ids(response)[:2] == ["ana5", "ana4"]
