@@ -34,8 +34,8 @@ from predictions.serializers import (
     StudentSerializer,
 )
 from predictions.validation import FieldError, Target, validate_table
-from studentml_site.parsers import BoundedJSONParser
 from studentml_site.paging import page_numbers
+from studentml_site.parsers import BoundedJSONParser
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _VERSION = re.compile(r"[0-9]{1,18}")
@@ -197,7 +197,8 @@ class PredictionListCreateApi(APIView):
         ],
         responses={200: inline_serializer("PredictionPage", {
             "count": serializers.IntegerField(help_text="matching predictions, counted up to LOG_COUNT_LIMIT"),
-            "count_capped": serializers.BooleanField(help_text="true: more match than count says"), "next": serializers.CharField(allow_null=True),
+            "count_capped": serializers.BooleanField(help_text="true: more match than count says"),
+            "next": serializers.CharField(allow_null=True),
             "previous": serializers.CharField(allow_null=True), "results": PredictionLogSerializer(many=True)}),
             400: ErrorSerializer},
     )

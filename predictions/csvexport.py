@@ -153,8 +153,10 @@ def _pack(results: ClassResults) -> dict[str, Any]:
     return {
         "request_id": results.request_id, "user": results.user, "filename": results.filename[:200],
         "created_at": results.created_at,
-        "delimiter": results.delimiter, "extra_columns": [c[:EXTRA_CELL_CHARS] for c in results.extra_columns[:columns]],
-        "rows": [[r.row, [c[:EXTRA_CELL_CHARS] for c in r.extra[:columns]], r.prediction_id, r.predicted_g3, r.at_risk, r.track, r.model_version,
+        "delimiter": results.delimiter,
+        "extra_columns": [c[:EXTRA_CELL_CHARS] for c in results.extra_columns[:columns]],
+        "rows": [[r.row, [c[:EXTRA_CELL_CHARS] for c in r.extra[:columns]], r.prediction_id, r.predicted_g3,
+                  r.at_risk, r.track, r.model_version,
                   [[p.field, p.reason, p.value] for p in r.problems]] for r in results.rows],
     }
 

@@ -23,8 +23,7 @@ from typing import Any
 from pymongo.errors import BulkWriteError
 
 from predictions import schema
-from predictions.entities import (Batch, BatchKind, BatchStatus, LabelClaim, PredictionLog, RejectedRow,
-                                  StudentRecord)
+from predictions.entities import Batch, BatchKind, BatchStatus, LabelClaim, PredictionLog, RejectedRow, StudentRecord
 from studentml_site import clock, mongo
 from studentml_site.mongo import IndexSpec
 

@@ -197,7 +197,8 @@ def _predictions_page(request: HttpRequest, show: str, *, typed: dict[str, str] 
     rows = grading.rows(page.object_list, typed or {}, placed or {})
     context = {
         "page": page, "rows": rows, "show": show, "filters": grading.FILTERS,
-        "page_links": grading.page_links(page), "count_words": grading.count_words(page), "ellipsis": page.paginator.ELLIPSIS,
+        "page_links": grading.page_links(page), "count_words": grading.count_words(page),
+        "ellipsis": page.paginator.ELLIPSIS,
         "problems": grading.problems(rows, placed or {}, loose or []),
         "can_enter": any(not r.graded for r in rows),
     }

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+
 
 @dataclass(frozen=True)
 class IndexSpec:

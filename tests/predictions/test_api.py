@@ -12,8 +12,14 @@ from rest_framework.test import APIClient
 
 from predictions import repository, services
 from retraining.training import model_versions_train
-from tests.builders import (csv_bytes, import_labelled, labelled_students_csv, log_prediction, make_student,
-                            store_snapshot)
+from tests.builders import (
+    csv_bytes,
+    import_labelled,
+    labelled_students_csv,
+    log_prediction,
+    make_student,
+    store_snapshot,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -93,7 +93,7 @@ class Command(BaseCommand):
             timings: dict[str, Callable[[], Any]] = {}
             waiting = iter(repository.find_predictions(user=TEACHER, labeled=False, limit=repeat + 1))
 
-            def one_label() -> None:
+            def one_label(waiting: Any = waiting) -> None:
                 entry = next(waiting)
                 services.prediction_label([{"prediction_id": entry.id, "G3": 12}], by=TEACHER, owner=TEACHER)
 
