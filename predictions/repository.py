@@ -421,3 +421,11 @@ def count_predictions(**filters: Any) -> int:
 def set_prediction_label(prediction_id: str, g3: int, *, at: datetime, by: str) -> None:
     _predictions().update_one({"_id": prediction_id}, {"$set": {
         "labeled": True, "actual_G3": g3, "labeled_at": clock.to_store(at), "labeled_by": by}})
+
+
+def delete_unlabelled_predictions_before(moment: datetime) -> int:
+    """Remove log entries made before ``moment`` that never got an actual grade; how many.
+
+    Labelled entries stay: their grade made a training row, and the row's source points here.
+    """
+    return int(_predictions().delete_many(_prediction_query(until=moment, labeled=False)).deleted_count)

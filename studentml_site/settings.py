@@ -297,6 +297,10 @@ DRIFT_TESTS = drift_tests("DRIFT_TESTS")
 # shutdown). "sync": each request writes its own entries before answering.
 PREDICTION_LOG_MODE = choice("PREDICTION_LOG_MODE", "buffered", ["buffered", "sync"])
 BATCH_MAX_ROWS = int_at_least("BATCH_MAX_ROWS", 10_000, 1)
+# Privacy: log entries without an actual grade are deleted this many days after they were made
+# (`manage.py prune_predictions`, nightly at PRUNE_SCHEDULE when on). 0, the default, keeps them.
+LOG_RETENTION_DAYS = int_at_least("LOG_RETENTION_DAYS", 0, 0)
+PRUNE_SCHEDULE = cron("PRUNE_SCHEDULE", "0 3 * * *")
 
 # --- Data sources ------------------------------------------------------------------------
 
