@@ -8,6 +8,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from studentml_site import api_errors, health
 
+admin.site.site_header = "studentml administration"
+admin.site.site_title = "studentml administration"
+admin.site.index_title = "Model registry, users and tokens"
+
 # Under /api/ these answer in the API's JSON error shape; elsewhere with the site's pages.
 handler400 = api_errors.bad_request
 handler403 = api_errors.forbidden
