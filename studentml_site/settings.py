@@ -224,7 +224,7 @@ SPECTACULAR_SETTINGS = {
         "*Auth Token › Tokens*. Send it on every request as `Authorization: Token <key>` or "
         "`Authorization: Bearer <key>`; in this page, press **Authorize** and paste the key into "
         "*bearerAuth* (or `Token <key>` into *tokenAuth*).\n\n"
-        "**Numbers.** Grades and other computed figures are rounded to 2 decimals; the log keeps the "
+        "**Numbers.** Grades are rounded to 2 decimals and model metrics to 4; the log keeps the "
         "unrounded value. **Times** are UTC, always written as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.\n\n"
         "**Errors** are JSON everywhere under /api/, 404 and 405 included: "
         "`{\"detail\": \"…\", \"errors\": [{\"field\", \"reason\", \"value\", \"index\" or \"row\"}]}`."
