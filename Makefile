@@ -10,7 +10,7 @@ TEST_WORKERS ?= auto
 LOCK := .requirements.lock
 DEV_LOCK := .requirements-dev.lock
 
-.PHONY: run test token install install-dev redis lock benchmark clean
+.PHONY: run test token check install install-dev redis lock benchmark clean
 
 $(VENV)/.created:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "studentml needs Python 3.11 or newer")'
@@ -63,6 +63,10 @@ token: install var/secret_key
 	@test "$(origin USER)" = "command line" || { echo 'say whose token: make token USER=name' >&2; exit 2; }
 	@SECRET_KEY="$$(cat var/secret_key)" $(PY) manage.py migrate --noinput --verbosity 0
 	@SECRET_KEY="$$(cat var/secret_key)" $(PY) manage.py create_token "$(USER)" --create-user
+
+# Lint and import order (configured in pyproject.toml).
+check: install-dev
+	$(VENV)/bin/ruff check .
 
 test: install-dev redis
 	$(PY) -m pytest -n $(TEST_WORKERS)
