@@ -74,8 +74,9 @@ def test_an_unknown_page_is_the_sites_styled_404(client):
 
 
 def test_a_crash_under_api_answers_json_500(settings):
-    from studentml_site.api_errors import server_error
     from django.test import RequestFactory
+
+    from studentml_site.api_errors import server_error
 
     response = server_error(RequestFactory().get("/api/v1/models/"))
 
@@ -98,7 +99,8 @@ def test_a_batch_names_each_bad_student_by_position(api):
 
     body = api.post("/api/v1/predictions/batch/", data=json.dumps(students), content_type="application/json").json()
 
-    assert body["detail"].startswith("1 of 3 students are invalid; nothing was predicted or stored: student 3 (index 2): ")
+    assert body["detail"].startswith(
+        "1 of 3 students are invalid; nothing was predicted or stored: student 3 (index 2): ")
     assert {e["message"].split(":")[0] for e in body["errors"]} == {"student 3 (index 2)"}
     assert {e["field"] for e in body["errors"]} == {"age", "sex"} and {e["index"] for e in body["errors"]} == {2}
 
