@@ -83,16 +83,42 @@ class CanImportTrainingData(BasePermission):
         return bool(request.user and request.user.has_perm(IMPORT_PERMISSION))
 
 
-def _errors(detail: str, errors: list[FieldError], *, index_rows: bool = False,
-            code: int = status.HTTP_400_BAD_REQUEST) -> Response:
+# The summary in "detail" names this many problems; "errors" lists them all.
+SUMMARY_ITEMS = 5
+
+
+def _where(e: FieldError, index_rows: bool, single: bool) -> str:
+    if single or e.row is None:
+        return ""
+    return f"student {e.row + 1} (index {e.row}): " if index_rows else f"row {e.row}: "
+
+
+def _message(e: FieldError, index_rows: bool, single: bool) -> str:
+    got = f" (got {e.value!r})" if e.value is not None else ""
+    return f"{_where(e, index_rows, single)}{e.field + ' ' if e.field else ''}{e.reason}{got}"
+
+
+def _errors(detail: str, errors: list[FieldError], *, index_rows: bool = False, single: bool = False,
+            students: bool = False, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
+    """The error shape. For students, each item also has a ``message`` naming the student (or CSV
+    row) and field, and ``detail`` repeats the first few, so a client showing only ``detail`` still
+    says what is wrong."""
     items = []
     shown = settings.REQUEST_MAX_ERRORS
     for e in errors[:shown]:
         item = e.as_dict()
-        if index_rows and "row" in item:
+        if students:
+            item["message"] = _message(e, index_rows, single)
+        if single:
+            item.pop("row", None)
+        elif index_rows and "row" in item:
             item["index"] = item.pop("row")
         items.append(item)
     body: dict[str, Any] = {"detail": detail, "errors": items, "error_count": len(errors)}
+    if students and items:
+        listed = "; ".join(i["message"] for i in items[:SUMMARY_ITEMS])
+        more = f"; and {len(errors) - SUMMARY_ITEMS:,} more (see errors)" if len(errors) > SUMMARY_ITEMS else ""
+        body["detail"] = f"{detail}: {listed}{more}"
     if len(errors) > shown:
         body["detail"] += f" ({len(errors):,} errors; the first {shown:,} are listed: REQUEST_MAX_ERRORS)"
     return Response(body, status=code)
@@ -102,13 +128,16 @@ def _unavailable(exc: services.ModelUnavailable) -> Response:
     return Response({"detail": str(exc), "errors": []}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
 
 
-def _predict(request: Request, students: list[Any], source: str, *, index_rows: bool) -> Response:
+def _predict(request: Request, students: list[Any], source: str, *, index_rows: bool,
+             single: bool = False) -> Response:
     try:
         entries = services.prediction_create(students, source=source, user=_user(request),
                                              request_id=_request_id(request))
     except services.InvalidStudents as exc:
-        return _errors("some students are invalid; nothing was predicted or stored", exc.errors,
-                       index_rows=index_rows)
+        what = "the student is invalid" if single else (
+            f"{len({e.row for e in exc.errors})} of {len(students)} students are invalid")
+        return _errors(f"{what}; nothing was predicted or stored", exc.errors, index_rows=index_rows,
+                       single=single, students=True)
     except services.ModelUnavailable as exc:
         return _unavailable(exc)
     return Response(PredictionSerializer(entries, many=True).data, status=status.HTTP_201_CREATED)
@@ -175,12 +204,9 @@ class PredictionListCreateApi(APIView):
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
             raise ParseError("expected a JSON object with one student's fields (for several, use /predictions/batch/)")
-        response = _predict(request, [request.data], "api", index_rows=True)
+        response = _predict(request, [request.data], "api", index_rows=True, single=True)
         if response.status_code == status.HTTP_201_CREATED:
             response.data = response.data[0]
-        elif response.status_code == status.HTTP_400_BAD_REQUEST:
-            for item in response.data["errors"]:
-                item.pop("index", None)
         return response
 
     @extend_schema(
@@ -254,8 +280,10 @@ class PredictionBatchApi(APIView):
                 return _errors(f"the CSV cannot be read: {exc}", [])
             result = validate_table(table.frame, Target.IGNORED)
             if not result.ok:
-                return _errors("some rows are invalid; nothing was predicted or stored",
-                               result.file_errors + result.errors)
+                bad_rows = len({e.row for e in result.errors if e.row is not None})
+                what = f"{bad_rows} of {len(result.frame)} rows are invalid" if bad_rows else "the file is invalid"
+                return _errors(f"{what}; nothing was predicted or stored", result.file_errors + result.errors,
+                               students=True)
             students = result.frame.astype(object).where(result.frame.notna(), None).to_dict("records")
             return _predict(request, students, "api-batch", index_rows=False)
         if not isinstance(data, list):

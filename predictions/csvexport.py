@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,13 +31,19 @@ KEEP = 5  # uploads kept per session: enough to go back to
 EXTRA_CELL_CHARS = 100
 EXTRA_COLUMNS_KEPT = 5
 
-# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
+# A spreadsheet treats a cell starting with one of these as a formula (CSV injection), also
+# after leading spaces, which spreadsheets trim (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A ';' file opened as comma-separated (or the reverse) splits a cell at the other delimiter,
+# and the piece after it becomes a cell of its own: "x,=2+2" would run "=2+2".
+_AFTER_DELIMITER = re.compile(r"([,;])([ ]*)(?=[=+\-@\t\r])")
 
 
 def spreadsheet_safe(cell: str) -> str:
-    """The cell, prefixed with ' when a spreadsheet would run it as a formula."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    """The cell with a ' before anything a spreadsheet would run as a formula: at its start
+    (after any spaces) and after a ',' or ';' inside it."""
+    cell = _AFTER_DELIMITER.sub(r"\1\2'", cell)
+    return "'" + cell if cell.lstrip(" ").startswith(FORMULA_STARTS) else cell
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,8 @@ class ClassResults:
     def to_csv(self) -> str:
         """Every row in file order, predictions or reasons, safe to open in a spreadsheet."""
         buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=self.delimiter, lineterminator="\r\n")
+        # Every cell quoted: a reader splitting at the other delimiter still keeps each cell whole.
+        writer = csv.writer(buffer, delimiter=self.delimiter, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
         header = ["row", *self.extra_columns, "predicted_G3", "at_risk", "track", "model_version",
                   "prediction_id", "problems"]
         writer.writerow([spreadsheet_safe(h) for h in header])

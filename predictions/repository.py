@@ -696,3 +696,18 @@ def migrate_prediction_keys(progress: Any = None) -> int:
     except mongo.duplicate_key_errors():
         pass  # another process finished the same migration
     return seen
+
+
+def delete_unlabelled_predictions_before(moment: datetime) -> int:
+    """Remove log entries made before ``moment`` that never got an actual grade; how many.
+
+    Labelled entries stay: their grade made a training row, and the row's source points here.
+    A key range read a page at a time, oldest pages included, never a scan of the log.
+    """
+    deleted = 0
+    while True:
+        page = find_predictions(until=moment, labeled=False, limit=_KEY_PAGE)
+        gone = delete_predictions([p.id for p in page]) if page else 0
+        if not gone:
+            return deleted
+        deleted += gone

@@ -24,6 +24,19 @@ def _student_field(f: schema.Field) -> serializers.Field:
                                     allow_null=not f.required, help_text=help_text)
 
 
+class RoundedFloatField(serializers.FloatField):
+    """A float written with at most ``decimals`` decimals: 15-digit grades suggest a precision no
+    model of school grades has. The log keeps the unrounded value."""
+
+    def __init__(self, *, decimals: int = 2, **kwargs: Any) -> None:
+        self.decimals = decimals
+        kwargs["help_text"] = f"{kwargs.get('help_text', '')} Rounded to {decimals} decimals.".strip()
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> float:
+        return round(float(value), self.decimals)
+
+
 class StudentSerializer(serializers.Serializer):
     """One student: the 30 UCI attributes, and G1 / G2 when known (G2 needs G1)."""
 
@@ -39,7 +52,7 @@ class StudentSerializer(serializers.Serializer):
 
 class PredictionSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="Use it to send the actual grade later (POST /api/v1/labels/).")
-    predicted_G3 = serializers.FloatField(source="predicted_g3", help_text="Predicted final grade, 0-20.")
+    predicted_G3 = RoundedFloatField(source="predicted_g3", help_text="Predicted final grade, 0-20.")
     at_risk = serializers.BooleanField(help_text="Predicted G3 below the pass mark of 10.")
     track = serializers.ChoiceField(choices=["A", "B", "C"],
                                     help_text="A: with G1 and G2; B: with G1; C: early-year estimate, no grades.")
@@ -75,7 +88,11 @@ class ErrorItemSerializer(serializers.Serializer):
     field = serializers.CharField(allow_null=True)
     reason = serializers.CharField()
     value = serializers.JSONField(required=False)
-    row = serializers.IntegerField(required=False, help_text="CSV: spreadsheet row (header = 1); JSON list: index.")
+    row = serializers.IntegerField(required=False, help_text="CSV: spreadsheet row (header = 1).")
+    index = serializers.IntegerField(required=False, help_text="JSON list: the student's 0-based position.")
+    message = serializers.CharField(required=False,
+                                    help_text="One line naming the student or row, the field and why, "
+                                              "e.g. \"student 3 (index 2): age must be 15-22 (got 40)\".")
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -102,7 +119,7 @@ class ModelVersionSerializer(serializers.Serializer):
     track = serializers.CharField()
     version = serializers.IntegerField()
     status = serializers.CharField()
-    metrics = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    metrics = serializers.DictField(child=RoundedFloatField(decimals=4, allow_null=True))
     holdout = serializers.DictField()
     window = serializers.DictField()
     params = serializers.DictField()

@@ -80,7 +80,8 @@ def _result(prediction: PredictionLog) -> dict[str, Any]:
 
 def _home(request: HttpRequest, form: Any, *, result: dict[str, Any] | None = None, problem: str = "",
           status: int = 200) -> HttpResponse:
-    context = {"form": form, "result": result, "problem": problem, "pass_mark": schema.PASS_MARK}
+    context = {"form": form, "result": result, "problem": problem, "pass_mark": schema.PASS_MARK,
+               "retention_days": settings.LOG_RETENTION_DAYS}
     return render(request, "predictions/home.html", context, status=status)
 
 
@@ -121,7 +122,7 @@ def _upload_page(request: HttpRequest, form: ClassUploadForm, *, results: csvexp
                  problem: str = "", status: int = 200) -> HttpResponse:
     sheet = form.sheet
     context = {
-        "form": form, "results": results, "problem": problem,
+        "form": form, "results": results, "problem": problem, "retention_days": settings.LOG_RETENTION_DAYS,
         "recent": csvexport.session_recent(request.session, _user(request)),
         # A file none of whose rows could be predicted still shows why, row by row.
         "refused": csvexport.rows_refused(sheet) if sheet is not None and not sheet.students else [],
@@ -179,6 +180,15 @@ def upload_download(request: HttpRequest, request_id: str) -> HttpResponse:
     response = HttpResponse("\ufeff" + results.to_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="studentml-predictions-{request_id[:8]}.csv"'
     return response
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """What is stored about a student, who sees it and how long it is kept (open to everyone)."""
+    return render(request, "predictions/privacy.html", {
+        "retention_days": settings.LOG_RETENTION_DAYS,
+        "session_days": settings.SESSION_COOKIE_AGE // 86400,
+    })
 
 
 @login_required

@@ -42,7 +42,11 @@ def parse_moment(text: str) -> datetime | None:
 class ChampionAtForm(forms.Form):
     track = forms.ChoiceField(choices=[(t.value, f"Track {t.value}") for t in Track])
     at = forms.CharField(label="At (UTC)", help_text="ISO 8601, e.g. 2026-03-01T14:30 or 2026-03-01T14:30:00+01:00",
-                         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}))
+                         # Text, not datetime-local: the browser would show that in its own locale's
+                         # format (US: 03/01/2026, 02:30 PM), contradicting the ISO help.
+                         widget=forms.TextInput(attrs={"placeholder": "YYYY-MM-DDTHH:MM", "inputmode": "numeric",
+                                                       "pattern": r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*",
+                                                       "size": 25, "autocomplete": "off"}))
 
     def clean_at(self) -> datetime:
         moment = parse_moment(self.cleaned_data["at"])

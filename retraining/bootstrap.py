@@ -51,9 +51,11 @@ def ensure_admin(say: Say) -> tuple[bool, str | None]:
     users.objects.create_superuser(ADMIN_USERNAME, email="", password=password)
     if not given:
         # Kept where only this machine's user can read it, for whoever missed the output.
+        # Created 0600 from the start: no moment in which the umask leaves it readable to others.
         path = Path(settings.VAR_DIR) / "admin_password"
-        path.write_text(password + "\n")
-        path.chmod(0o600)
+        path.unlink(missing_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(password + "\n")
     return True, None if given else password
 
 

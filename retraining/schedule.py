@@ -15,6 +15,7 @@ from studentml_site.env import crontab_from
 
 DRIFT_DETECT = "drift.drift_detect"
 RETRAIN_CHECK = "retraining.retrain_check"
+PRUNE_PREDICTIONS = "predictions.prune_predictions"
 
 # Both tasks compute "the state now": a run that no worker picked up within the hour (the
 # workers were down) is dropped rather than replayed in a pile when they come back.
@@ -23,7 +24,7 @@ EXPIRES_SECONDS = 3600
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
     """Beat entries (name → task, crontab) from the current settings."""
-    return {
+    schedule: dict[str, dict[str, Any]] = {
         # Nightly by default (02:00): one report per track, comparing what the champions
         # served since their promotion with their training windows.
         "drift-detect": {
@@ -40,3 +41,11 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "options": {"expires": EXPIRES_SECONDS},
         },
     }
+    if settings.LOG_RETENTION_DAYS > 0:
+        # Nightly (03:00 by default), after the drift run, which reads the recent log.
+        schedule["prune-predictions"] = {
+            "task": PRUNE_PREDICTIONS,
+            "schedule": crontab_from(settings.PRUNE_SCHEDULE),
+            "options": {"expires": EXPIRES_SECONDS},
+        }
+    return schedule

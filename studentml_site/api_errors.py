@@ -74,3 +74,64 @@ class BodySizeLimitMiddleware:
             return render(request, "request_too_large.html", {"size_mb": length / 1e6, "limit_mb": limit / 1e6},
                           status=413)
         return self.get_response(request)
+
+
+# --- Django's own error answers (unknown routes, crashes, CSRF): JSON under /api/, pages elsewhere ---
+
+_PAGE_TEXT = {
+    400: ("Bad request", "The server could not understand this request."),
+    403: ("Not allowed", "Your account may not open this page. Ask an administrator if you need it."),
+    404: ("Page not found", "There is no page at this address. It may have moved, or the link is mistyped."),
+    405: ("Not allowed here", "This address does not accept that kind of request."),
+    500: ("Something went wrong", "The server failed to answer. It has been logged; please try again in a minute."),
+}
+
+
+def _api_error(status_code: int, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "errors": []}, status=status_code)
+
+
+def _error_page(request: HttpRequest, status_code: int, detail: str | None = None) -> HttpResponse:
+    title, text = _PAGE_TEXT[status_code]
+    if request.path.startswith("/api/"):
+        return _api_error(status_code, detail or f"{title.lower()}: {request.path}")
+    return render(request, "error.html", {"status": status_code, "title": title, "text": detail or text},
+                  status=status_code)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: JSON under /api/, else the site's page."""
+    if request.path.startswith("/api/"):
+        return _api_error(404, f"no API route {request.path}; the routes are listed at /api/docs/")
+    return _error_page(request, 404)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403."""
+    return _error_page(request, 403)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400."""
+    return _error_page(request, 400)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: no template context beyond the basics, as the failure may be anywhere."""
+    if request.path.startswith("/api/"):
+        return _api_error(500, "the server failed to answer; it has been logged, please try again")
+    title, text = _PAGE_TEXT[500]
+    try:
+        return render(request, "error.html", {"status": 500, "title": title, "text": text}, status=500)
+    except Exception:  # noqa: BLE001 - the page itself failed (a broken template): plain text still answers
+        return HttpResponse(f"{title}. {text}", status=500, content_type="text/plain; charset=utf-8")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: an expired or missing form token explained, with a way back."""
+    if request.path.startswith("/api/"):
+        return _api_error(403, f"CSRF check failed ({reason}); API clients should send a token instead of a session")
+    return render(request, "error.html", {
+        "status": 403, "title": "This form has expired",
+        "text": "The page was open too long, or cookies are blocked. Go back, reload the page and send it again; "
+                "what you typed may need to be entered again."}, status=403)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -130,4 +131,14 @@ def mongo_uri(name: str, default: str) -> str:
     schemes = ("mongodb://", "mongodb+srv://", "montydb://", "mongomock://")
     if not value.startswith(schemes):
         raise ImproperlyConfigured(f"{name}={value!r} is not valid: expected a URI starting with {', '.join(schemes)}")
+    return value
+
+
+def time_zone(name: str, default: str) -> str:
+    """An IANA time zone name such as Europe/Lisbon or UTC."""
+    value = env.str(name, default=default)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ImproperlyConfigured(f"{name}: {value!r} is not a time zone name (e.g. Europe/Lisbon, UTC)") from exc
     return value

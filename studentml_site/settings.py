@@ -22,6 +22,7 @@ from studentml_site.env import (
     from_env,
     int_at_least,
     mongo_uri,
+    time_zone,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -77,11 +78,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "studentml_site.api_time.ApiUtcMiddleware",
     "studentml_site.outages.StoreOutageMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "studentml_site.urls"
+CSRF_FAILURE_VIEW = "studentml_site.api_errors.csrf_failure"
 WSGI_APPLICATION = "studentml_site.wsgi.application"
 
 TEMPLATES = [
@@ -141,7 +144,9 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# Pages show times in this zone, with its abbreviation (WET/WEST); the API and the store stay
+# in UTC (studentml_site/api_time.py). The data comes from Portuguese schools.
+TIME_ZONE = time_zone("TIME_ZONE", "Europe/Lisbon")
 USE_I18N = True
 USE_TZ = True
 
@@ -184,7 +189,9 @@ X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: its keyword is what a 401's WWW-Authenticate names.
         "rest_framework.authentication.TokenAuthentication",
+        "studentml_site.api_auth.BearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -193,7 +200,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["studentml_site.parsers.BoundedJSONParser",
                                "rest_framework.parsers.FormParser", "rest_framework.parsers.MultiPartParser"],
     # One fixed width for every time the API writes (DRF drops ".000000" on a whole second,
-    # so "...:10Z" sorted after "...:10.005Z" as text). Times are UTC (TIME_ZONE above).
+    # so "...:10Z" sorted after "...:10.005Z" as text). Times are UTC (studentml_site/api_time.py).
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
                                  "rest_framework.renderers.BrowsableAPIRenderer"],
@@ -211,7 +218,19 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "studentml API",
-    "DESCRIPTION": "Predict students' final grades (G3, 0-20), log predictions, record actual grades.",
+    "DESCRIPTION": (
+        "Predict students' final grades (G3, 0-20), log predictions, record actual grades.\n\n"
+        "**Authentication.** Every route needs a signed-in browser session or an API token. Get a token "
+        "from an administrator: `make token USER=name` in the project folder (or, with the virtualenv active "
+        "and `SECRET_KEY` set, `python manage.py create_token name --create-user`), or in the admin under "
+        "*Auth Token › Tokens*. Send it on every request as `Authorization: Token <key>` or "
+        "`Authorization: Bearer <key>`; in this page, press **Authorize** and paste the key into "
+        "*bearerAuth* (or `Token <key>` into *tokenAuth*).\n\n"
+        "**Numbers.** Grades are rounded to 2 decimals and model metrics to 4; the log keeps the "
+        "unrounded value. **Times** are UTC, always written as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.\n\n"
+        "**Errors** are JSON everywhere under /api/, 404 and 405 included: "
+        "`{\"detail\": \"…\", \"errors\": [{\"field\", \"reason\", \"value\", \"index\" or \"row\"}]}`."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI served from our own static files, never a CDN.
@@ -244,6 +263,7 @@ MONGO_TIMEOUT_MS = int_at_least("MONGO_TIMEOUT_MS", 5000, 100)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="")
+# The schedule's hours are the school's: "0 2 * * *" is 02:00 in TIME_ZONE.
 CELERY_TIMEZONE = TIME_ZONE
 DRIFT_SCHEDULE = cron("DRIFT_SCHEDULE", "0 2 * * *")
 RETRAIN_SCHEDULE = cron("RETRAIN_SCHEDULE", "30 2 * * 0")
@@ -287,6 +307,10 @@ UPLOAD_RESULTS_DAYS = int_at_least("UPLOAD_RESULTS_DAYS", 7, 1)  # a class uploa
 PAGE_MAX_REJECTED_ROWS = int_at_least("PAGE_MAX_REJECTED_ROWS", 200, 1)  # rejected rows a page lists
 # Lists count matching predictions up to this many, then say "more than" (a count is a read).
 LOG_COUNT_LIMIT = int_at_least("LOG_COUNT_LIMIT", 10_000, 1)
+# Privacy: log entries without an actual grade are deleted this many days after they were made
+# (`manage.py prune_predictions`, nightly at PRUNE_SCHEDULE when on). 0, the default, keeps them.
+LOG_RETENTION_DAYS = int_at_least("LOG_RETENTION_DAYS", 0, 0)
+PRUNE_SCHEDULE = cron("PRUNE_SCHEDULE", "0 3 * * *")
 
 # --- Data sources ------------------------------------------------------------------------
 

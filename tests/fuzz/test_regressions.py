@@ -127,7 +127,8 @@ def test_a_number_too_large_for_a_float_is_a_400_naming_the_field(api):
 
     body = _error(api.post("/api/v1/predictions/", raw, content_type="application/json"), 400)
 
-    assert body["errors"] == [{"field": "age", "reason": "must be a whole number from 15 to 22", "value": "inf"}]
+    assert body["errors"] == [{"field": "age", "reason": "must be a whole number from 15 to 22", "value": "inf",
+                               "message": "age must be a whole number from 15 to 22 (got inf)"}]
 
 
 def test_a_large_json_batch_with_a_list_value_is_a_400_naming_the_student(api):

@@ -99,7 +99,7 @@ def test_each_row_says_who_when_how_and_what(ana, three):
 
     assert "Gabriel Pereira · Female · age 17 · G1 12 · G2 13" in rows["ana0"]
     assert "Mousinho da Silveira · Male · age 16" in rows["ana2"] and "G1" not in rows["ana2"]
-    assert "1 Oct 2026, 08:02 UTC" in rows["ana2"]
+    assert "1 Oct 2026, 09:02 WEST" in rows["ana2"]  # Europe/Lisbon, summer time
     assert "using both period grades" in rows["ana0"]
     assert "using the first period grade" in rows["ana1"]
     assert "early-year estimate: no period grades yet" in rows["ana2"]

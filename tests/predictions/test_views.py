@@ -566,11 +566,30 @@ def test_a_long_class_is_cut_on_the_page_but_whole_in_the_download(teacher, trai
 @pytest.mark.parametrize("cell,safe", [
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
     ("Ana", "Ana"), ("", ""), ("1=1", "1=1"), ("'=x", "'=x"),
+    # spreadsheets trim leading spaces, then run the formula
+    (" =1+1", "' =1+1"), ("   @SUM(A1)", "'   @SUM(A1)"), (" Ana", " Ana"),
+    # a ';' file opened as comma-separated splits here: the piece after the delimiter is a cell
+    ("x,=2+2", "x,'=2+2"), ("x, +2", "x, '+2"), ("a;-1", "a;'-1"), ("=a,@b", "'=a,'@b"), ("1,2", "1,2"),
 ])
 def test_spreadsheet_safe(cell, safe):
     from predictions.csvexport import spreadsheet_safe
 
     assert spreadsheet_safe(cell) == safe
+
+
+def test_the_download_quotes_every_cell_so_the_other_delimiter_cannot_split_one():
+    from predictions import csvexport
+    from predictions.forms import ClassSheet
+
+    sheet = ClassSheet(students=[], student_rows=[], all_rows=[2], extra_columns=["name"],
+                       extra_cells={2: ["x,=2+2"]}, rejected=[], delimiter=";")
+    body = csvexport.class_results_build(sheet, [], request_id="r1", user="ana", filename="a.csv",
+                                         created_at=datetime.now(UTC)).to_csv()
+
+    for delimiter in (";", ","):
+        for line in csv.reader(io.StringIO(body), delimiter=delimiter):
+            assert not any(cell.lstrip(" ").startswith(csvexport.FORMULA_STARTS) for cell in line), line
+    assert body.splitlines()[1].startswith('"2";"x,\'=2+2";')
 
 
 def test_stored_results_answer_only_to_their_uploader():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from retraining.bootstrap import ADMIN_USERNAME, first_run_setup
@@ -20,9 +22,12 @@ class Command(BaseCommand):
         if result.data_source:
             self.stdout.write(f"imported students from {result.data_source}")
         if result.admin_password:
+            where = Path(settings.VAR_DIR) / "admin_password"
+            # A terminal shows it once; output that goes to a file (a server log) never holds it.
+            shown = f" with password: {result.admin_password}" if self.stdout.isatty() else ""
             self.stdout.write(self.style.WARNING(
-                f"admin user '{ADMIN_USERNAME}' created with password: {result.admin_password}\n"
-                "  (shown once; also saved to var/admin_password, readable only by you)"))
+                f"admin user '{ADMIN_USERNAME}' created{shown}\n"
+                f"  the password is in {where} (readable only by you): cat {where}"))
         elif result.admin_created:
             self.stdout.write(f"admin user '{ADMIN_USERNAME}' created with ADMIN_PASSWORD")
         base = f"http://127.0.0.1:{port}"
@@ -32,7 +37,7 @@ class Command(BaseCommand):
             (f"{base}/", "predict a student, or upload a class CSV (log in as a teacher or the admin)"),
             (f"{base}/drift/", "the drift dashboard: this year's shifted features, charted"),
             (f"{base}/admin/", "the model registry" + (f": {waiting} waiting for your approval" if waiting else "")),
-            (f"{base}/api/docs/", "the API, interactive (create a token: manage.py create_token USER)"),
+            (f"{base}/api/docs/", "the API, interactive (a token: make token USER=name)"),
             (f"{base}/readyz", "health of every dependency"),
         ]:
             self.stdout.write(f"  {url:<36} {what}")
