@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from retraining.bootstrap import ADMIN_USERNAME, first_run_setup
+from studentml_site.demo import banner
 
 
 class Command(BaseCommand):
@@ -28,9 +29,11 @@ class Command(BaseCommand):
         base = f"http://127.0.0.1:{port}"
         waiting = ", ".join(f"{t}:{v}" for t, v in sorted(result.pending.items()))
         self.stdout.write(self.style.SUCCESS("ready. Where to click:"))
+        if banner():
+            self.stdout.write(self.style.WARNING(banner()))
         for url, what in [
             (f"{base}/", "predict a student, or upload a class CSV (log in as a teacher or the admin)"),
-            (f"{base}/drift/", "the drift dashboard: this year's shifted features, charted"),
+            (f"{base}/drift/", "the drift dashboard (the first check runs once 30 predictions of a track are logged)"),
             (f"{base}/admin/", "the model registry" + (f": {waiting} waiting for your approval" if waiting else "")),
             (f"{base}/api/docs/", "the API, interactive (create a token: manage.py create_token USER)"),
             (f"{base}/readyz", "health of every dependency"),
