@@ -11,7 +11,7 @@ TEST_WORKERS ?= auto
 LOCK := .requirements.lock
 DEV_LOCK := .requirements-dev.lock
 
-.PHONY: run demo test install install-dev redis broker lock benchmark clean
+.PHONY: run demo test check install install-dev redis broker lock benchmark clean
 
 $(VENV)/.created:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "studentml needs Python 3.11 or newer")'
@@ -73,6 +73,10 @@ demo: broker var/secret_key
 	SECRET_KEY="$$(cat var/secret_key)" $(DEMO_ENV) $(PY) manage.py bootstrap --demo --port $(DEMO_PORT)
 	SECRET_KEY="$$(cat var/secret_key)" $(DEMO_ENV) OMP_NUM_THREADS=1 PORT=$(DEMO_PORT) WEB_CONCURRENCY=2 \
 		ACCESS_LOG=- $(PY) -m studentml_site.runner
+
+# Lint and import order (configured in pyproject.toml).
+check: install-dev
+	$(VENV)/bin/ruff check .
 
 test: install-dev redis
 	$(PY) -m pytest -n $(TEST_WORKERS)
