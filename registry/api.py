@@ -11,14 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from studentml_site import demo
-from studentml_site.paging import page_numbers
 from predictions.schema import Track
 from predictions.serializers import ErrorSerializer, ModelVersionSerializer
 from registry import services
 from registry.entities import Status
 from registry.forms import parse_moment
 from registry.models import APPROVE_PERMISSION
+from studentml_site import demo
+from studentml_site.paging import page_numbers
 
 
 class ModelListApi(APIView):

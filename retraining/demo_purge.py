@@ -73,7 +73,8 @@ def demo_data_purge(*, dry_run: bool = False, progress: Say | None = None) -> Pu
         if run.id in simulated_runs and run.challenger_version is not None:
             trained_by_simulation.setdefault(run.track, set()).add(run.challenger_version)
     for version in registry_repository.find_versions():
-        if _times_in_window(version.window, demo_times) or version.version in trained_by_simulation.get(version.track, ()):
+        simulated = version.version in trained_by_simulation.get(version.track, ())
+        if simulated or _times_in_window(version.window, demo_times):
             summary.versions.setdefault(version.track, set()).add(version.version)
 
     summary.reports = drift_repository.find_report_ids(trigger=demo.SIMULATION, model_versions=summary.versions)

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 
 from drift.tasks import drift_detect
 from predictions.schema import Track
+from registry.entities import AuditEntry
 from registry.models import APPROVE_PERMISSION
 from registry.repository import insert_audit
-from registry.entities import AuditEntry
 from retraining.tasks import retrain_track
 from studentml_site import clock
 

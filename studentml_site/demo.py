@@ -46,7 +46,8 @@ def demo_batches() -> list[DemoBatch]:
     """Labelled batches of generated students, oldest first."""
     from predictions import repository
 
-    found = [DemoBatch(b.id, b.created_at) for b in repository.find_batches(limit=10_000) if is_generated_source(b.source)]
+    found = [DemoBatch(b.id, b.created_at) for b in repository.find_batches(limit=10_000)
+             if is_generated_source(b.source)]
     return sorted(found, key=lambda b: b.created_at)
 
 

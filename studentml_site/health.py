@@ -89,7 +89,7 @@ def _check_worker() -> None:
     try:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
             replies = app.control.ping(timeout=PING_TIMEOUT, limit=1, connection=connection)
-    except Exception as exc:  # noqa: BLE001 - the broker itself is away
+    except Exception as exc:
         raise Degraded(f"worker: the broker does not answer ({mongo.describe_error(exc)}); "
                        "queued checks and retrains wait") from exc
     if not replies:

@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from predictions import repository
 from drift import repository as drift_repository
+from predictions import repository
 from registry import services as registry
 from registry.entities import Status
 from retraining import repository as runs_repository

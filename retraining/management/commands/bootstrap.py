@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--port", default="8000", help="the port the app will be served on (for the links)")
         parser.add_argument("--demo", action="store_true",
-                            help="set up the demo store (DEMO_STORE=true, `make demo`): also play a simulated year once")
+                            help="set up the demo store (DEMO_STORE=true, `make demo`): also play a simulated year")
 
     def handle(self, *args: Any, port: str, demo: bool, **options: Any) -> None:
         if demo:

@@ -14,10 +14,16 @@ from tqdm import tqdm
 
 from predictions.generator import SHIFTS
 from predictions.services import ModelUnavailable
-from retraining.services import POLICIES
 from retraining.bootstrap import first_run_setup
-from retraining.simulation import (PERIODS, NotADemoStore, SimulationSummary, demo_environment, require_demo_store,
-                                   simulate_year)
+from retraining.services import POLICIES
+from retraining.simulation import (
+    PERIODS,
+    NotADemoStore,
+    SimulationSummary,
+    demo_environment,
+    require_demo_store,
+    simulate_year,
+)
 
 
 def _mae(value: float | None) -> str:
