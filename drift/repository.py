@@ -60,3 +60,17 @@ def count_reports(*, track: str | None = None) -> int:
 def latest_report(track: str | None = None) -> DriftReport | None:
     found = find_reports(track=track, limit=1)
     return found[0] if found else None
+
+
+def find_report_ids(*, trigger: str | None = None, model_versions: dict[str, set[int]] | None = None) -> list[str]:
+    """Reports made by ``trigger`` or against one of ``model_versions`` (track -> versions); ``purge_demo``."""
+    found = []
+    for d in _reports().find({}, {"_id": 1, "trigger": 1, "track": 1, "model_version": 1}):
+        if (trigger and d.get("trigger") == trigger) or \
+                (model_versions and d.get("model_version") in model_versions.get(d.get("track"), set())):
+            found.append(d["_id"])
+    return found
+
+
+def delete_reports(report_ids: list[str]) -> int:
+    return sum(_reports().delete_one({"_id": i}).deleted_count for i in report_ids)

@@ -226,6 +226,16 @@ def iter_all_records() -> Iterator[StudentRecord]:
         yield _record_from_doc(doc)
 
 
+def find_label_records_of(prediction_ids: set[str]) -> list[StudentRecord]:
+    """The training rows made from labelling these predictions (one range read of the label rows)."""
+    docs = _records().find({"_id": {"$gt": LABEL_RECORD_PREFIX, "$lte": LABEL_RECORD_PREFIX + "\uffff"}})
+    return [_record_from_doc(d) for d in docs if d.get("prediction_id") in prediction_ids]
+
+
+def delete_records(record_ids: list[str]) -> int:
+    return sum(_records().delete_one({"_id": i}).deleted_count for i in record_ids)
+
+
 # --- label claims ------------------------------------------------------------------------
 
 def _claims() -> Any:
@@ -253,6 +263,10 @@ def get_label_claim(prediction_id: str) -> LabelClaim | None:
     at = clock.from_store(doc["at"])
     assert at is not None
     return LabelClaim(prediction_id=doc["_id"], g3=doc["G3"], record_id=doc["record_id"], at=at, by=doc["by"])
+
+
+def delete_label_claims(prediction_ids: list[str]) -> int:
+    return sum(_claims().delete_one({"_id": i}).deleted_count for i in prediction_ids)
 
 
 # --- batches -----------------------------------------------------------------------------
@@ -470,6 +484,10 @@ def _insert_keys(keys: list[str]) -> None:
                 coll.insert_one({"_id": key})
             except mongo.duplicate_key_errors():
                 pass
+
+
+def find_prediction_ids_by_source(source: str) -> list[str]:
+    return [d["_id"] for d in _predictions().find({"source": source}, {"_id": 1})]
 
 
 def insert_predictions(entries: list[PredictionLog]) -> None:

@@ -11,13 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from studentml_site.paging import page_numbers
 from predictions.schema import Track
 from predictions.serializers import ErrorSerializer, ModelVersionSerializer
 from registry import services
 from registry.entities import Status
 from registry.forms import parse_moment
 from registry.models import APPROVE_PERMISSION
+from studentml_site import demo
+from studentml_site.paging import page_numbers
 
 
 class ModelListApi(APIView):
@@ -27,6 +28,9 @@ class ModelListApi(APIView):
                     OpenApiParameter("status", str, enum=[s.value for s in Status])],
         responses={200: inline_serializer("ModelList", {
             "champions": serializers.DictField(child=serializers.IntegerField(allow_null=True)),
+            "demo_data": serializers.CharField(allow_null=True, help_text=(
+                "Set while the models are trained on generated (demo) students, or on a demo store: what to "
+                "tell users. Each result's demo_data says whether that version's window took in demo rows.")),
             "results": ModelVersionSerializer(many=True)}), 400: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
@@ -45,7 +49,12 @@ class ModelListApi(APIView):
         for t in [track] if track else [t.value for t in Track]:
             change = services.champion_change_latest(t)
             champions[t] = change.version if change else None
-        return Response({"champions": champions, "results": ModelVersionSerializer(versions, many=True).data})
+        # Versions trained on generated students say so, and so does the list while any are served.
+        batches = demo.demo_batches()
+        results = ModelVersionSerializer(versions, many=True).data
+        for version, row in zip(versions, results, strict=True):
+            row["demo_data"] = demo.window_has_demo_rows(version.window, batches)
+        return Response({"champions": champions, "demo_data": demo.banner(), "results": results})
 
 
 class CanReadAuditLog(permissions.BasePermission):

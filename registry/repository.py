@@ -100,6 +100,11 @@ def update_version_status(track: str, version: int, status: Status, *, by: str, 
     )
 
 
+def delete_version(track: str, version: int) -> int:
+    """Remove a version (``purge_demo`` only: the registry otherwise never forgets one)."""
+    return _versions().delete_one({"_id": f"{track}:{version}"}).deleted_count
+
+
 # --- champion history --------------------------------------------------------------------
 
 def _champions() -> Any:
@@ -132,6 +137,11 @@ def find_champion_changes(track: str) -> list[ChampionChange]:
     return [_change_from_doc(d) for d in _champions().find({"track": track}).sort([("seq", 1)])]
 
 
+def delete_champion_changes(track: str, versions: set[int]) -> int:
+    ids = [d["_id"] for d in _champions().find({"track": track}, {"_id": 1, "version": 1}) if d["version"] in versions]
+    return sum(_champions().delete_one({"_id": i}).deleted_count for i in ids)
+
+
 # --- audit log ---------------------------------------------------------------------------
 
 def _audit() -> Any:
@@ -156,3 +166,8 @@ def find_audit(track: str | None = None, limit: int = 200, offset: int = 0) -> l
 
 def count_audit(track: str | None = None) -> int:
     return _audit().count_documents({"track": track} if track else {})
+
+
+def delete_audit_of_versions(track: str, versions: set[int]) -> int:
+    ids = [d["_id"] for d in _audit().find({"track": track}, {"_id": 1, "version": 1}) if d.get("version") in versions]
+    return sum(_audit().delete_one({"_id": i}).deleted_count for i in ids)

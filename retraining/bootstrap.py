@@ -1,9 +1,11 @@
-"""First-run set-up for `make run`: tables, static files, an admin, data, models, history.
+"""First-run set-up for `make run`: tables, static files, an admin, real data, models.
 
 Running it again creates nothing twice and changes nothing users made: the admin is only
-created when missing (its password is never reset), data is only imported into an empty
-store, and the simulated school year (so a newcomer finds drift reports and a challenger
-waiting for approval, not empty pages) is only played on a store with no history.
+created when missing (its password is never reset) and data is only imported into an empty
+store. Nothing simulated is written here: a simulated school year belongs to `make demo`
+and its own store (``retraining.demo``), so made-up grades never train or judge a model
+that serves real students. Generated students are only the last resort when no real data
+can be had, and are marked as demo data (``studentml_site.demo``) until `purge_demo`.
 """
 
 from __future__ import annotations
@@ -21,16 +23,12 @@ from django.core.management import call_command
 from predictions import repository, services, uci
 from predictions.entities import BatchKind
 from predictions.generator import generate_students
+from studentml_site.demo import GENERATED_SOURCE_PREFIX
 
 Say = Callable[[str], None]
 
 ADMIN_USERNAME = "admin"
 GENERATED_ROWS = 1000
-
-
-HISTORY_COHORT = 400
-HISTORY_SEED = 2026
-HISTORY_SHIFT = "harder-year"
 
 
 @dataclass(frozen=True)
@@ -82,8 +80,9 @@ def ensure_data(say: Say) -> str | None:
 
     buffer = io.StringIO()
     generate_students(GENERATED_ROWS, seed=2008).to_csv(buffer, sep=";", index=False)
-    _import(buffer.getvalue().encode(), f"generated:{GENERATED_ROWS}")
-    return f"{GENERATED_ROWS} generated students"
+    _import(buffer.getvalue().encode(), f"{GENERATED_SOURCE_PREFIX}{GENERATED_ROWS}")
+    return (f"{GENERATED_ROWS} generated students (DEMO DATA: every page says so until "
+            "`manage.py purge_demo` removes them)")
 
 
 def ensure_models(say: Say) -> bool:
@@ -97,21 +96,6 @@ def ensure_models(say: Say) -> bool:
         return False
     model_versions_train(by="setup", progress=say)
     return True
-
-
-def ensure_history(say: Say) -> None:
-    """Play one shifted school year once, on a store that has no drift or retraining history."""
-    from drift import repository as drift_repository
-    from retraining import repository as runs_repository
-    from retraining.simulation import simulate_year
-
-    if runs_repository.find_runs(limit=1) or drift_repository.count_reports() > 0:
-        say("history present: no school year simulated")
-        return
-    say(f"simulating a school year ({HISTORY_COHORT} students, shift '{HISTORY_SHIFT}') so the dashboard "
-        "and the registry have something to show")
-    simulate_year(cohort=HISTORY_COHORT, shift=HISTORY_SHIFT, seed=HISTORY_SEED, policy="approval", by="setup",
-                  progress=say)
 
 
 def pending_versions() -> dict[str, int]:
@@ -133,6 +117,5 @@ def first_run_setup(say: Say) -> SetupResult:
     created, password = ensure_admin(say)
     source = ensure_data(say)
     ensure_models(say)
-    ensure_history(say)
     return SetupResult(admin_created=created, admin_password=password, data_source=source,
                        pending=pending_versions())

@@ -82,6 +82,18 @@ def find_runs(*, track: str | None = None, decision: Decision | None = None, lim
     return [_run_from_doc(d) for d in _runs().find(query).sort([("started_at", -1)]).limit(limit)]
 
 
+def has_runs_triggered_by(trigger: str) -> bool:
+    return _runs().find_one({"trigger": trigger}, {"_id": 1}) is not None
+
+
+def find_run_ids_triggered_by(trigger: str) -> list[str]:
+    return [d["_id"] for d in _runs().find({"trigger": trigger}, {"_id": 1})]
+
+
+def delete_runs(run_ids: list[str]) -> int:
+    return sum(_runs().delete_one({"_id": i}).deleted_count for i in run_ids)
+
+
 def mark_abandoned(track: str, before: datetime, *, at: datetime) -> int:
     """Runs of ``track`` still "running" that started before ``before``: their process died."""
     abandoned = find_runs(track=track, decision=Decision.RUNNING, limit=1000)

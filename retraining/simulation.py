@@ -5,12 +5,16 @@ the year goes on — track C before any grade, B once G1 is known, A once G2 is 
 the service the API uses, so every prediction is logged; after each period the drift
 check runs for the track just used; at the end the final grades arrive as labels and
 every track is retrained. Same seed, same students, same story.
+
+It writes made-up predictions, grades and models, so it runs only in a demo store
+(``DEMO_STORE``, `make demo`), never in the one that serves real students.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -134,3 +138,53 @@ def simulate_year(*, cohort: int = 300, shift: str | None = None, periods: int =
     summary.pending = {r.track: r.challenger_version for r in summary.runs
                        if r.decision.value == "pending_approval" and r.challenger_version is not None}
     return summary
+
+
+# --- the demo store (`make demo`, `manage.py simulate --demo`) ------------------------------
+
+DEMO_COHORT = 400
+DEMO_SEED = 2026
+DEMO_SHIFT = "harder-year"
+
+
+class NotADemoStore(Exception):
+    """A simulated year was asked for in a store that serves real students."""
+
+
+def demo_var_dir() -> Path:
+    """Where the demo store lives: beside the real one, never inside its databases."""
+    base = Path(settings.VAR_DIR)
+    return base if settings.DEMO_STORE else base / "demo"
+
+
+def demo_environment(environ: dict[str, str]) -> dict[str, str]:
+    """The environment of a process that serves or fills the demo store and nothing else.
+
+    Every store setting is pinned, so a MONGO_URI or DATABASE_URL meant for the real store
+    (even a production MongoDB) cannot leak into the demo; tasks run in-process.
+    """
+    var = demo_var_dir()
+    return {**environ, "DEMO_STORE": "true", "VAR_DIR": str(var), "MONGO_URI": f"montydb://{var / 'mongo'}",
+            "DATABASE_URL": f"sqlite:///{var / 'db.sqlite3'}", "ARTIFACT_DIR": str(var / "artifacts"),
+            "ARTIFACT_STORE": "file", "CELERY_BROKER_URL": "", "CELERY_RESULT_BACKEND": ""}
+
+
+def require_demo_store() -> None:
+    if not settings.DEMO_STORE:
+        raise NotADemoStore(
+            "a simulated school year is made-up data and never goes into the store that serves real students: "
+            "run `manage.py simulate --demo` or `make demo` (its own store under var/demo)")
+
+
+def demo_year_ensure(say: Say) -> SimulationSummary | None:
+    """Play the demo's school year once, on a demo store that has no history yet."""
+    from drift import repository as drift_repository
+    from retraining import repository as runs_repository
+
+    require_demo_store()
+    if runs_repository.find_runs(limit=1) or drift_repository.count_reports() > 0:
+        say("demo history present: no school year simulated")
+        return None
+    say(f"simulating a school year ({DEMO_COHORT} students, shift '{DEMO_SHIFT}') in the demo store")
+    return simulate_year(cohort=DEMO_COHORT, shift=DEMO_SHIFT, seed=DEMO_SEED, policy="approval", by="demo",
+                         progress=say)

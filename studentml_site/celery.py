@@ -21,6 +21,8 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     # A worker started before Redis keeps trying instead of exiting.
     broker_connection_retry_on_startup=True,
+    # Beat records each tick in the store, for /readyz (studentml_site/beat.py).
+    beat_scheduler="studentml_site.beat:HeartbeatScheduler",
 )
 
 

@@ -29,6 +29,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var"))).resolve()
 # Generated data, artifacts and the embedded databases live here (git-ignored).
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# `make demo` serves a simulated school year from its own VAR_DIR (var/demo) with this set:
+# every page then says the data is made up, and `simulate` refuses to run anywhere else.
+DEMO_STORE = from_env("DEMO_STORE", env.bool, False)
 
 # --- Core Django -------------------------------------------------------------------------
 
@@ -97,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "studentml_site.demo.context",
             ],
         },
     },

@@ -32,5 +32,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("drift/", include("drift.urls")),
+    path("run-now/", include("retraining.urls")),
     path("", include("predictions.urls")),
 ]

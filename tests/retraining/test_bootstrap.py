@@ -8,11 +8,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from predictions import repository
 from drift import repository as drift_repository
+from predictions import repository
 from registry import services as registry
 from registry.entities import Status
-from retraining.bootstrap import HISTORY_COHORT
+from retraining import repository as runs_repository
 from tests.builders import store_snapshot
 
 
@@ -41,13 +41,13 @@ def test_first_run_creates_admin_and_generated_data_when_offline(offline, tmp_pa
     # Output that is not a terminal (a server log) never holds the password: it says where it is.
     assert password not in out and f"the password is in {tmp_path / 'admin_password'}" in out
     assert (tmp_path / "admin_password").stat().st_mode & 0o777 == 0o600
-    assert repository.count_records(labeled=True) == 1000 + HISTORY_COHORT  # the imported rows, the year's labels
+    assert repository.count_records(labeled=True) == 1000  # the generated rows, nothing simulated on top
     assert all(registry.champion_get(track).version == 1 for track in "ABC")
-    # A simulated year: drift reports that flag the shifted features, challengers waiting.
-    reports = drift_repository.find_reports()
-    assert len(reports) == 3 and all({"absences", "studytime"} <= set(r.drifted_features) for r in reports)
-    assert all(registry.model_version_get(t, 2).status is Status.PENDING_APPROVAL for t in "ABC")
-    assert "the model registry: A:2, B:2, C:2 waiting for your approval" in out
+    # No simulated year in the store it serves: no reports, no runs, nothing waiting.
+    assert drift_repository.count_reports() == 0 and runs_repository.find_runs() == []
+    assert registry.model_versions_list(status=Status.PENDING_APPROVAL) == []
+    assert "generated students (DEMO DATA" in out and "purge_demo" in out
+    assert "waiting for your approval" not in out
     for path in ("/", "/drift/", "/admin/", "/api/docs/"):
         assert f"http://127.0.0.1:8000{path} " in out
 
@@ -84,4 +84,7 @@ def test_local_uci_copy_is_preferred(offline, uci_dir, monkeypatch):
 
     bootstrap()
 
-    assert repository.count_records(labeled=True) == 649 + HISTORY_COHORT
+    assert repository.count_records(labeled=True) == 649
+    assert [b.source for b in repository.find_batches()] == ["student-por.csv"]
+    assert drift_repository.count_reports() == 0 and runs_repository.find_runs() == []
+    assert all(registry.champion_get(track) is not None for track in "ABC")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -17,11 +18,16 @@ from retraining.entities import Decision
 from retraining.simulation import simulate_year
 from retraining.training import model_versions_train
 from studentml_site import mongo
-from tests.builders import import_labelled, labelled_students_csv
+from tests.builders import import_labelled, labelled_students_csv, store_snapshot
 
 
 @pytest.fixture
-def trained():
+def demo_store(settings):
+    settings.DEMO_STORE = True
+
+
+@pytest.fixture
+def trained(demo_store):
     import_labelled(labelled_students_csv(600, seed=3), "history.csv")
     model_versions_train(by="setup")
 
@@ -99,6 +105,47 @@ def test_simulate_refuses_bad_options(trained):
         call_command("simulate", "--label-share", "1.5", stdout=io.StringIO(), stderr=io.StringIO())
 
 
-def test_simulate_without_models_says_so():
+def test_simulate_without_models_says_so(demo_store):
     with pytest.raises(CommandError, match="[Nn]o .*model|champion"):
         call_command("simulate", "--cohort", "10", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_simulate_refuses_the_store_that_serves_real_students(settings):
+    import_labelled(labelled_students_csv(100, seed=3), "history.csv")
+    before = store_snapshot()
+    settings.DEMO_STORE = False
+
+    with pytest.raises(CommandError, match="never goes into the store that serves real students.*--demo"):
+        call_command("simulate", "--cohort", "10", stdout=io.StringIO(), stderr=io.StringIO())
+    assert store_snapshot() == before
+
+
+def _files(root: Path, skip: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and skip not in p.parents}
+
+
+@pytest.mark.django_db
+def test_simulate_demo_plays_the_year_in_its_own_store_and_leaves_the_real_one_byte_for_byte(
+        settings, tmp_path, uci_dir, monkeypatch):
+    var = tmp_path / "var"
+    settings.VAR_DIR = var
+    settings.MONGO_URI = f"montydb://{var / 'mongo'}"
+    mongo.reset()
+    import_labelled(labelled_students_csv(100, seed=3), "real.csv")
+    mongo.reset()  # closes the real store's files before they are compared
+    before = _files(var, var / "demo")
+    monkeypatch.setenv("STUDENTML_UCI_DIR", str(uci_dir))
+    monkeypatch.setenv("ADMIN_PASSWORD", "demo-admin-pw-2026")
+
+    out = io.StringIO()
+    call_command("simulate", "--demo", "--cohort", "40", "--periods", "1", "--seed", "1", "--policy", "approval",
+                 stdout=out, stderr=io.StringIO())
+
+    assert "predictions logged: 40" in out.getvalue()
+    assert _files(var, var / "demo") == before
+    settings.MONGO_URI = f"montydb://{var / 'demo' / 'mongo'}"
+    mongo.reset()
+    assert records_repository.count_predictions(source="simulation") == 40
+    assert [r.trigger for r in drift_repository.find_reports()] == ["simulation"]
+    assert (var / "demo" / "admin_password").exists() is False  # ADMIN_PASSWORD chose it

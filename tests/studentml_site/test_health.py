@@ -30,8 +30,10 @@ def test_readyz_reports_each_dependency(client, trained):
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": {"status": "ok"}, "store": {"status": "ok"},
-                                          "models": {"status": "ok"}, "prediction_log": {"status": "ok"}}
+    checks = response.json()["checks"]
+    assert {name: check["status"] for name, check in checks.items()} == {
+        "database": "ok", "store": "ok", "models": "ok", "prediction_log": "ok", "worker": "off", "beat": "off"}
+    assert checks["beat"]["note"] == "no CELERY_BROKER_URL: no beat"  # tasks in process: nothing scheduled
 
 
 @pytest.mark.django_db
@@ -87,4 +89,4 @@ def test_why_a_check_failed_is_shown_to_staff_or_with_readyz_details_only(client
 
 
 def test_checks_cover_every_dependency():
-    assert set(health.CHECKS) == {"database", "store", "models", "prediction_log"}
+    assert set(health.CHECKS) == {"database", "store", "models", "prediction_log", "worker", "beat"}

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from predictions.generator import SHIFTS
 from predictions.services import ModelUnavailable
+from retraining.bootstrap import first_run_setup
 from retraining.services import POLICIES
-from retraining.simulation import PERIODS, SimulationSummary, simulate_year
+from retraining.simulation import (
+    PERIODS,
+    NotADemoStore,
+    SimulationSummary,
+    demo_environment,
+    require_demo_store,
+    simulate_year,
+)
 
 
 def _mae(value: float | None) -> str:
@@ -32,9 +45,32 @@ class Command(BaseCommand):
         parser.add_argument("--policy", choices=POLICIES, help="default PROMOTION_POLICY")
         parser.add_argument("--label-share", type=float, default=1.0,
                             help="share of the cohort whose final grade is reported (0-1]")
+        parser.add_argument("--demo", action="store_true",
+                            help="play it in the demo store (var/demo, set up first if new), never the real one; "
+                                 "`make demo` serves that store")
 
     def handle(self, *args: Any, cohort: int, shift: str | None, periods: int, seed: int, policy: str | None,
-               label_share: float, **options: Any) -> None:
+               label_share: float, demo: bool, **options: Any) -> None:
+        if demo and not settings.DEMO_STORE:
+            # A process of its own on the demo store: this one's settings point at the real store.
+            argv = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "simulate", "--demo",
+                    "--cohort", str(cohort), "--periods", str(periods), "--seed", str(seed),
+                    "--label-share", str(label_share), *(["--shift", shift] if shift else []),
+                    *(["--policy", policy] if policy else [])]
+            with subprocess.Popen(argv, env=demo_environment(dict(os.environ)), stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True) as child:
+                assert child.stdout is not None
+                for line in child.stdout:
+                    self.stdout.write(line.rstrip("\n"))
+            if child.returncode:
+                raise CommandError(f"the demo simulation failed (exit {child.returncode})")
+            return
+        try:
+            require_demo_store()
+        except NotADemoStore as exc:
+            raise CommandError(str(exc)) from exc
+        if demo:
+            first_run_setup(self.stdout.write)
         steps = periods + 2
         with tqdm(total=steps, desc="school year", unit="step", file=self.stderr._out, leave=False,
                   disable=None) as bar:
