@@ -1,8 +1,8 @@
 """Training: the labelled window → one fitted, evaluated, registered version per track.
 
 The window is the most recent ``TRAINING_WINDOW`` labelled rows in arrival order; the most
-recent ``HOLDOUT_SHARE`` of it is held out (the newest rows are the best stand-in for the
-students the model will meet). Each version records MAE, RMSE and R² on its holdout, the
+recent ``HOLDOUT_SHARE`` of it is held out by ``split_holdout`` (see there: time order
+between arrivals, a seeded shuffle inside one). Each version records MAE, RMSE and R² on its holdout, the
 naive baseline's MAE (G3 = G2, G3 = G1, or the training mean) and the current champion's
 MAE on the same rows, so nobody promotes a model that loses to "predict G2".
 """
@@ -71,7 +71,10 @@ def window_from_records(records: list[StudentRecord]) -> Window:
     columns: dict[str, list[Any]] = {name: [r.features.get(name) for r in records] for name in schema.INPUTS}
     columns[TARGET] = [r.g3 for r in records]
     columns["ingested_at"] = [r.ingested_at for r in records]
-    frame = pd.DataFrame(columns, columns=[*schema.INPUTS, TARGET, "ingested_at"])
+    # Which arrival each row came with, and its own key: what split_holdout orders by.
+    columns["batch_id"] = [r.batch_id for r in records]
+    columns["record_id"] = [r.id for r in records]
+    frame = pd.DataFrame(columns, columns=[*schema.INPUTS, TARGET, "ingested_at", "batch_id", "record_id"])
     digest = hashlib.sha256("\n".join(f"{r.batch_id}:{r.row}" for r in records).encode()).hexdigest()
     return Window(frame=frame, data_hash=digest)
 
@@ -81,10 +84,46 @@ def window_load(size: int | None = None) -> Window:
     return window_from_records(records_repository.find_window(size or settings.TRAINING_WINDOW))
 
 
+SPLIT_RULE = "arrival-then-hash"
+
+
+def _order_key(batch: str, key: str) -> str:
+    return hashlib.sha256(f"{batch}\0{key}".encode()).hexdigest()
+
+
 def split_holdout(frame: pd.DataFrame, share: float = HOLDOUT_SHARE) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Oldest rows train, the newest ``share`` evaluate."""
-    cut = len(frame) - max(1, int(round(len(frame) * share)))
-    return frame.iloc[:cut], frame.iloc[cut:]
+    """(train, holdout): the newest ``share`` of rows by arrival, rows of one arrival in a seeded random order.
+
+    Time order only means something *between* arrivals: every row of one file (or one label
+    request) arrives at the same moment, and its row order is the file's own (the UCI
+    Portuguese file lists one school after the other). Cutting "the newest 20 %" in file
+    order would measure a school shift, not a time shift. So arrivals (``batch_id``, else
+    ``ingested_at``) stay in time order, and inside one the rows are ordered by
+    sha256(batch, row key): pseudo-random, seeded by the batch, the same on every call and
+    for every track (a track's usable rows keep their relative order). The newest ``share``
+    of that sequence is held out; the boundary arrival is split at random, never by its
+    file order. Each version records this rule under ``holdout["split"]``.
+    Both parts keep the frame's index and its original row order.
+    """
+    n = len(frame)
+    size = max(1, int(round(n * share)))
+    batch = frame["batch_id"].astype(str) if "batch_id" in frame else frame["ingested_at"].astype(str)
+    keys = frame["record_id"].astype(str) if "record_id" in frame else pd.Series(
+        [str(i) for i in range(n)], index=frame.index)
+    # The arrival's rank: its first position in the (arrival-ordered) window.
+    first_seen = pd.Series(np.arange(n), index=frame.index).groupby(batch.to_numpy()).transform("min")
+    shuffle = [_order_key(b, k) for b, k in zip(batch, keys, strict=True)]
+    order = sorted(range(n), key=lambda i: (int(first_seen.iloc[i]), shuffle[i]))
+    held = np.zeros(n, dtype=bool)
+    held[order[n - size:]] = True
+    return frame.iloc[np.flatnonzero(~held)], frame.iloc[np.flatnonzero(held)]
+
+
+def split_description(share: float = HOLDOUT_SHARE) -> dict[str, Any]:
+    """What a version records about how its holdout was cut."""
+    return {"rule": SPLIT_RULE, "share": share,
+            "text": f"newest {share:.0%} by arrival; rows of one arrival in a pseudo-random order seeded by "
+                    "their batch (sha256 of batch and row), so one file's holdout is a random sample of it"}
 
 
 def _scores(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
@@ -117,7 +156,7 @@ def fit_track(frame: pd.DataFrame, track: Track, *, champion: ModelVersion | Non
     metrics = _scores(y, predicted)
     naive_mae = float(np.mean(np.abs(naive_prediction(track, train, holdout) - y)))
     holdout_info: dict[str, Any] = {
-        "rows": len(holdout), "train_rows": len(train), "naive_mae": naive_mae, "champion_mae": None,
+        "rows": len(holdout), "train_rows": len(train), "split": split_description(), "naive_mae": naive_mae, "champion_mae": None,
         "champion_version": champion.version if champion else None, "champion_error": None,
         "gain": None, "gain_ci_low": None, "gain_ci_high": None, "significant": None,
     }

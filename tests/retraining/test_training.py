@@ -13,7 +13,7 @@ from predictions.schema import Track
 from registry import services as registry
 from registry.entities import Status
 from retraining.evaluation import cross_validate
-from retraining.training import HOLDOUT_SHARE, window_load
+from retraining.training import HOLDOUT_SHARE, split_holdout, window_load
 from tests.builders import import_labelled, labelled_students_csv
 
 
@@ -110,3 +110,49 @@ def _mean_model(track):
     from sklearn.dummy import DummyRegressor
 
     return DummyRegressor()
+
+
+def _school_sorted_csv(rows: int, seed: int) -> bytes:
+    """Like the UCI Portuguese file: one school's rows, then the other's."""
+    import io as _io
+
+    students = generate_students(rows, seed=seed)
+    students["school"] = ["GP"] * (rows - rows // 3) + ["MS"] * (rows // 3)
+    buffer = _io.StringIO()
+    students.to_csv(buffer, sep=";", index=False)
+    return buffer.getvalue().encode()
+
+
+def test_one_files_holdout_is_a_random_sample_of_it_not_its_last_rows():
+    import_labelled(_school_sorted_csv(300, seed=3))
+    frame = window_load().frame
+
+    train_part, holdout = split_holdout(frame)
+
+    assert len(holdout) == 60 and len(train_part) == 240
+    schools = holdout["school"].value_counts()
+    assert 25 <= schools["GP"] <= 55 and 5 <= schools["MS"] <= 35  # file order: all 60 would be MS
+    assert holdout.index.min() < 200  # not the file's tail
+    again_train, again = split_holdout(window_load().frame)
+    assert again["record_id"].tolist() == holdout["record_id"].tolist()
+    assert set(again_train["record_id"]).isdisjoint(again["record_id"])
+
+
+def test_the_newest_arrival_is_held_out_before_any_older_row():
+    import_labelled(labelled_students_csv(300, seed=1), "old.csv")
+    import_labelled(labelled_students_csv(50, seed=2), "new.csv")
+    frame = window_load().frame
+    newest_batch = frame["batch_id"].iloc[-1]
+
+    _train, holdout = split_holdout(frame)
+
+    assert len(holdout) == 70
+    assert (holdout["batch_id"] == newest_batch).sum() == 50  # all of the new file, and 20 old rows
+
+
+def test_a_version_records_its_holdout_rule():
+    import_labelled(labelled_students_csv(120))
+    train()
+
+    split = registry.champion_get("A").holdout["split"]
+    assert split["rule"] == "arrival-then-hash" and split["share"] == HOLDOUT_SHARE
