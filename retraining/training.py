@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,8 +28,10 @@ from predictions.schema import TARGET, Track
 from registry import artifacts
 from registry import services as registry
 from registry.entities import ModelVersion
+from retraining.candidates import Selection, candidates_select
 from retraining.comparison import paired_gain
 from retraining.evaluation import naive_prediction, rows_for_track
+from retraining.groups import metrics_by_group
 
 HOLDOUT_SHARE = 0.2
 MIN_ROWS = 50  # below this a holdout of 10 rows says nothing
@@ -64,6 +66,7 @@ class TrainedTrack:
     holdout: dict[str, Any]
     params: dict[str, Any]
     profile: dict[str, list[int]]  # per-feature counts of the window: the drift reference
+    extra: dict[str, Any] = field(default_factory=dict)  # candidates, refit, metrics_by_group
 
 
 def window_from_records(records: list[StudentRecord]) -> Window:
@@ -132,31 +135,40 @@ def _scores(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
             "r2": float(r2_score(y, predicted)) if len(y) > 1 else float("nan")}
 
 
-def _params(pipeline: Any) -> dict[str, Any]:
+def _params(pipeline: Any, selection: Selection) -> dict[str, Any]:
     model = pipeline.named_steps["model"]
     inner = getattr(model, "estimator", model)
-    return {"estimator": type(inner).__name__, "repr": repr(inner)[:2000]}
+    return {"estimator": type(inner).__name__, "candidate": selection.chosen.name, "label": selection.chosen.label,
+            "repr": repr(inner)[:2000]}
 
 
 def fit_track(frame: pd.DataFrame, track: Track, *, champion: ModelVersion | None = None) -> TrainedTrack:
-    """Fit one track on the window's older rows; score it, the naive baseline and the champion on the newest.
+    """Choose a track's model on the window's training part, score it on the holdout, refit it on the whole window.
 
-    ``holdout`` records the comparison the promotion rule reads: both MAEs on the same
-    rows, the gain (champion MAE - challenger MAE) and its 95 % paired-bootstrap interval.
+    The candidates (``retraining.candidates``) are compared by CV on the training part only;
+    the chosen one, fitted on the training part, is scored on the holdout beside the naive
+    rule and the champion. ``holdout`` records the comparison the promotion rule reads: both
+    MAEs on the same rows, the gain (champion MAE - challenger MAE) and its 95 %
+    paired-bootstrap interval. With ``TRAINING_REFIT`` the served pipeline is then fitted
+    on every usable row, so no labelled student is left out of the model; the recorded
+    figures stay those of the fit that never saw the holdout.
     """
     usable = rows_for_track(frame, track)
     if len(usable) < MIN_ROWS:
         raise TrainingError(f"track {track.value}: {len(usable)} usable labelled rows, fewer than {MIN_ROWS}")
     train, holdout = split_holdout(usable)
     inputs = list(schema.track_inputs(track))
-    pipeline = build_pipeline(track)
+    selection = candidates_select(train, track)
+    pipeline = selection.chosen.build()
     pipeline.fit(train[inputs], train[TARGET].to_numpy(dtype=float))
     y = holdout[TARGET].to_numpy(dtype=float)
     predicted = pipeline.predict(holdout[inputs])
     metrics = _scores(y, predicted)
-    naive_mae = float(np.mean(np.abs(naive_prediction(track, train, holdout) - y)))
+    naive_predicted = naive_prediction(track, train, holdout)
+    naive_mae = float(np.mean(np.abs(naive_predicted - y)))
     holdout_info: dict[str, Any] = {
-        "rows": len(holdout), "train_rows": len(train), "split": split_description(), "naive_mae": naive_mae, "champion_mae": None,
+        "rows": len(holdout), "train_rows": len(train), "split": split_description(), "naive_mae": naive_mae,
+        "naive_rmse": float(np.sqrt(np.mean((naive_predicted - y) ** 2))), "champion_mae": None,
         "champion_version": champion.version if champion else None, "champion_error": None,
         "gain": None, "gain_ci_low": None, "gain_ci_high": None, "significant": None,
     }
@@ -170,9 +182,15 @@ def fit_track(frame: pd.DataFrame, track: Track, *, champion: ModelVersion | Non
             gain = paired_gain(y, champion_predicted, predicted, seed=int(len(usable)))
             holdout_info.update(champion_mae=float(np.mean(np.abs(champion_predicted - y))), gain=gain.mean,
                                 gain_ci_low=gain.low, gain_ci_high=gain.high, significant=gain.excludes_zero)
+    refit = bool(settings.TRAINING_REFIT)
+    served = pipeline
+    if refit:
+        served = selection.chosen.build().fit(usable[inputs], usable[TARGET].to_numpy(dtype=float))
     profile = profile_frame(usable, [spec for spec in feature_specs() if spec.name in set(inputs)])
-    return TrainedTrack(track=track, pipeline=pipeline, metrics=metrics, holdout=holdout_info,
-                        params=_params(pipeline), profile=profile)
+    extra = {"candidates": selection.table, "cv_folds": selection.folds, "refit": refit,
+             "metrics_by_group": metrics_by_group(holdout, y, predicted)}
+    return TrainedTrack(track=track, pipeline=served, metrics=metrics, holdout=holdout_info,
+                        params=_params(served, selection), profile=profile, extra=extra)
 
 
 def model_versions_train(*, window_size: int | None = None, by: str = "cli",
@@ -189,12 +207,12 @@ def model_versions_train(*, window_size: int | None = None, by: str = "cli",
         trained = fit_track(window.frame, track, champion=champion)
         version = registry.model_version_register(
             track=track.value, pipeline=trained.pipeline, metrics=trained.metrics, holdout=trained.holdout,
-            window=window.describe(), params=trained.params, by=by, extra={"profile": trained.profile})
+            window=window.describe(), params=trained.params, by=by, extra={"profile": trained.profile, **trained.extra})
         if champion is None:
             version = registry.model_version_promote(track.value, version.version, by=by,
                                                      reason="first version of the track")
         versions.append(version)
-        say(f"track {track.value}: version {version.version} ({version.status.value}), "
+        say(f"track {track.value}: version {version.version} ({version.status.value}), {trained.params['label']}, "
             f"MAE {trained.metrics['mae']:.3f}, RMSE {trained.metrics['rmse']:.3f}, "
             f"naive MAE {trained.holdout['naive_mae']:.3f}")
     return versions

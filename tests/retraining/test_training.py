@@ -38,7 +38,9 @@ def test_first_training_makes_every_track_a_champion():
         assert champion.window["rows"] == 300
 
 
-def test_second_training_registers_candidates_scored_against_the_champion():
+def test_second_training_registers_candidates_scored_against_the_champion(settings):
+    # Without refit the champion never saw this holdout either (with refit it has: see the README).
+    settings.TRAINING_REFIT = False
     import_labelled(labelled_students_csv(300))
     train()
 
@@ -156,3 +158,52 @@ def test_a_version_records_its_holdout_rule():
 
     split = registry.champion_get("A").holdout["split"]
     assert split["rule"] == "arrival-then-hash" and split["share"] == HOLDOUT_SHARE
+
+
+def test_every_version_stores_its_candidates_and_the_chosen_one():
+    import_labelled(labelled_students_csv(150))
+    train()
+
+    for track, names in {"A": ["rule", "residual", "estimator"], "B": ["rule", "residual", "estimator"],
+                         "C": ["rule", "estimator"]}.items():
+        version = registry.champion_get(track)
+        table = version.extra["candidates"]
+        assert [row["name"] for row in table] == names
+        assert all(row["cv_mae"] > 0 and row["cv_rmse"] >= row["cv_mae"] for row in table)
+        chosen = [row for row in table if row["chosen"]]
+        assert len(chosen) == 1 and version.params["candidate"] == chosen[0]["name"]
+        assert version.params["label"] == chosen[0]["label"]
+
+
+def test_the_rule_is_the_champion_where_nothing_beats_it(settings):
+    """A window where G3 = G2 exactly (nothing else carries signal): the rule must win track A."""
+    import io as _io
+
+    students = generate_students(200, seed=5)
+    students["G3"] = students["G2"]
+    buffer = _io.StringIO()
+    students.to_csv(buffer, sep=";", index=False)
+    import_labelled(buffer.getvalue().encode())
+
+    train()
+
+    champion = registry.champion_get("A")
+    assert champion.params["candidate"] == "rule" and champion.params["label"] == "rule: G3 = G2"
+    assert champion.metrics["mae"] == 0.0 and champion.holdout["naive_mae"] == 0.0
+
+
+def test_the_served_model_is_refitted_on_the_whole_window(settings):
+    from registry import artifacts
+
+    import_labelled(labelled_students_csv(150))
+    settings.TRAINING_REFIT = False
+    train()
+    settings.TRAINING_REFIT = True
+    train()
+
+    split_fit, refitted = registry.model_version_get("C", 1), registry.model_version_get("C", 2)
+    assert split_fit.extra["refit"] is False and refitted.extra["refit"] is True
+    # Same holdout figures (scored by the fit without the holdout), a different served model.
+    assert refitted.metrics == split_fit.metrics
+    frame = window_load().frame
+    assert (artifacts.load(refitted.artifact).predict(frame) != artifacts.load(split_fit.artifact).predict(frame)).any()
