@@ -20,6 +20,7 @@ from django.conf import settings
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
 from drift.profile import feature_specs, profile_frame
+from predictions import intervals
 from predictions import repository as records_repository
 from predictions import schema
 from predictions.entities import StudentRecord
@@ -182,13 +183,26 @@ def fit_track(frame: pd.DataFrame, track: Track, *, champion: ModelVersion | Non
             gain = paired_gain(y, champion_predicted, predicted, seed=int(len(usable)))
             holdout_info.update(champion_mae=float(np.mean(np.abs(champion_predicted - y))), gain=gain.mean,
                                 gain_ci_low=gain.low, gain_ci_high=gain.high, significant=gain.excludes_zero)
+    calibration = intervals.calibration_fit(selection.oof_predicted, train[TARGET].to_numpy(dtype=float))
+    level = settings.PREDICTION_INTERVAL_LEVEL
+    low, high = intervals.intervals(calibration, predicted, level)
+    risk = intervals.p_at_risk(calibration, predicted)
     refit = bool(settings.TRAINING_REFIT)
     served = pipeline
     if refit:
         served = selection.chosen.build().fit(usable[inputs], usable[TARGET].to_numpy(dtype=float))
+    served.calibration_ = calibration  # the artifact words its own uncertainty
     profile = profile_frame(usable, [spec for spec in feature_specs() if spec.name in set(inputs)])
+    failed = (y < schema.PASS_MARK).astype(float)
     extra = {"candidates": selection.table, "cv_folds": selection.folds, "refit": refit,
-             "metrics_by_group": metrics_by_group(holdout, y, predicted)}
+             "intervals": {"method": "split-conformal on out-of-fold residuals, per band of predicted grade",
+                           "level": level, "holdout_coverage": float(np.mean((y >= low) & (y <= high))),
+                           "mean_width": float(np.mean(high - low)),
+                           "brier": float(np.mean((risk - failed) ** 2)),
+                           # The yardstick: always answering the training part's failure rate.
+                           "brier_base_rate": float(np.mean(
+                               (float(np.mean(train[TARGET].to_numpy(dtype=float) < schema.PASS_MARK)) - failed) ** 2))},
+             "metrics_by_group": metrics_by_group(holdout, y, predicted, low=low, high=high)}
     return TrainedTrack(track=track, pipeline=served, metrics=metrics, holdout=holdout_info,
                         params=_params(served, selection), profile=profile, extra=extra)
 

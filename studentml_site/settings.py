@@ -262,6 +262,8 @@ TRAINING_CV_FOLDS = int_at_least("TRAINING_CV_FOLDS", 5, 2)
 TRAINING_REFIT = from_env("TRAINING_REFIT", env.bool, True)
 # A tenth of the trees: for tests and demos, where the code path matters more than the last 0.01 MAE.
 TRAINING_QUICK = from_env("TRAINING_QUICK", env.bool, False)
+# Every prediction carries an interval that covers the actual grade this often (split-conformal).
+PREDICTION_INTERVAL_LEVEL = float_in("PREDICTION_INTERVAL_LEVEL", 0.8, 0.5, 0.99)
 # Quality per group of these categorical fields is stored with each version (evidence, not a gate).
 METRICS_GROUP_FIELDS = from_env("METRICS_GROUP_FIELDS", env.list, ["sex", "school", "address"])
 from predictions.schema import FIELDS as _FIELDS  # noqa: E402 - plain data, no Django needed

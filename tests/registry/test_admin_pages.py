@@ -245,3 +245,22 @@ def test_the_detail_page_shows_the_retrain_run_that_made_the_version(viewer_clie
     html = viewer_client.get("/admin/registry/modelversion/A/1/").content.decode()
 
     assert "run-99" in html and "pending_approval: gain 0.12 &gt;= 0.01" in html and "policy approval" in html
+
+
+def test_the_detail_page_is_a_model_card_with_candidates_and_groups(viewer_client):
+    group = {"rows": 40, "mae": 0.9, "rmse": 1.2, "coverage": 0.8, "at_risk_precision": 0.5, "at_risk_recall": 0.6}
+    add_version("A", status="champion", extra={
+        "refit": True, "cv_folds": 5,
+        "candidates": [{"name": "rule", "label": "rule: G3 = G2", "cv_mae": 1.01, "cv_mae_se": 0.04,
+                        "cv_rmse": 1.4, "chosen": True},
+                       {"name": "estimator", "label": "gradient boosting", "cv_mae": 0.99, "cv_mae_se": 0.05,
+                        "cv_rmse": 1.3, "chosen": False}],
+        "metrics_by_group": {"school": {"GP": group, "MS": {**group, "rows": 20, "mae": 1.45}}}})
+
+    html = viewer_client.get("/admin/registry/modelversion/A/1/").content.decode()
+
+    assert "5-fold CV on the training part only" in html
+    candidates = html[html.index('id="candidates"'):html.index("</table>", html.index('id="candidates"'))]
+    assert "rule: G3 = G2" in candidates and "1.010" in candidates and "gradient boosting" in candidates
+    assert "Largest gap: school = MS (MAE 1.450) against school = GP (MAE 0.900), 0.550 grade points." in html
+    assert "refitted on the whole window" in html

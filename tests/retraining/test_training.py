@@ -207,3 +207,18 @@ def test_the_served_model_is_refitted_on_the_whole_window(settings):
     assert refitted.metrics == split_fit.metrics
     frame = window_load().frame
     assert (artifacts.load(refitted.artifact).predict(frame) != artifacts.load(split_fit.artifact).predict(frame)).any()
+
+
+def test_a_version_stores_quality_per_group_and_its_interval_coverage():
+    import_labelled(_school_sorted_csv(200, seed=4))
+    train()
+
+    version = registry.champion_get("B")
+    groups = version.extra["metrics_by_group"]
+    assert set(groups) == {"sex", "school", "address"}
+    assert sum(g["rows"] for g in groups["school"].values()) == version.holdout["rows"]
+    assert set(groups["school"]) == {"GP", "MS"}
+    for figures in groups["sex"].values():
+        assert figures["mae"] > 0 and 0 <= figures["coverage"] <= 1
+    stored = version.extra["intervals"]
+    assert stored["level"] == 0.8 and 0.5 <= stored["holdout_coverage"] <= 1 and stored["mean_width"] > 0
