@@ -68,6 +68,15 @@ def _model_words(track: str, version: int) -> str:
         return ""
 
 
+def _chance_words(p: PredictionLog) -> str:
+    """The uncertainty in a teacher's words; "" for a prediction made before intervals existed."""
+    if p.interval_low is None or p.interval_high is None or p.p_at_risk is None:
+        return ""
+    level = f"{(p.interval_level or 0) * 100:.0f} %"
+    return (f"Most likely between {p.interval_low:.0f} and {p.interval_high:.0f} ({level} of students like this "
+            f"land in such a range); {p.p_at_risk * 100:.0f} % chance of a final grade below 10.")
+
+
 def _result(prediction: PredictionLog) -> dict[str, Any]:
     """What the result card shows for one logged prediction."""
     try:
@@ -84,6 +93,7 @@ def _result(prediction: PredictionLog) -> dict[str, Any]:
         "position": round(min(100.0, max(0.0, prediction.predicted_g3 * 5)), 1),
         "pass_position": schema.PASS_MARK * 5,
         "risk_words": AT_RISK_WORDS if prediction.at_risk else ON_TRACK_WORDS,
+        "chance_words": _chance_words(prediction),
         "track_words": TRACK_WORDS[prediction.track],
         "model_words": _model_words(prediction.track, prediction.model_version),
         "explained": explained,
