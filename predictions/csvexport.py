@@ -108,17 +108,18 @@ class ClassResults:
         """Every row in file order, predictions or reasons, safe to open in a spreadsheet."""
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=self.delimiter, lineterminator="\r\n")
+        # The interval columns come last, so sheets built on the earlier layout keep their columns.
         header = ["row", *self.extra_columns, "predicted_G3", "at_risk", "track", "model_version",
-                  "interval_low", "interval_high", "p_at_risk", "prediction_id", "problems"]
+                  "prediction_id", "problems", "interval_low", "interval_high", "p_at_risk"]
         writer.writerow([spreadsheet_safe(h) for h in header])
         for r in self.rows:
             cells = [str(r.row), *r.extra]
             if r.predicted:
                 cells += [f"{r.predicted_g3:.1f}", "yes" if r.at_risk else "no", str(r.track), str(r.model_version),
-                          _decimal(r.interval_low, 1), _decimal(r.interval_high, 1), _decimal(r.p_at_risk, 2),
-                          str(r.prediction_id), ""]
+                          str(r.prediction_id), "", _decimal(r.interval_low, 1), _decimal(r.interval_high, 1),
+                          _decimal(r.p_at_risk, 2)]
             else:
-                cells += ["", "", "", "", "", "", "", "", "; ".join(str(p) for p in r.problems)]
+                cells += ["", "", "", "", "", "; ".join(str(p) for p in r.problems), "", "", ""]
             writer.writerow([spreadsheet_safe(c) for c in cells])
         return buffer.getvalue()
 
