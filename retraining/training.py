@@ -70,15 +70,24 @@ class TrainedTrack:
     extra: dict[str, Any] = field(default_factory=dict)  # candidates, refit, metrics_by_group
 
 
+def _row_key(r: StudentRecord) -> str:
+    values = "\0".join(str(r.features.get(name)) for name in schema.INPUTS)
+    return hashlib.sha256(f"{r.row}\0{values}\0{r.g3}".encode()).hexdigest()
+
+
 def window_from_records(records: list[StudentRecord]) -> Window:
     # Column by column: a list of row dicts would copy every record once more.
     columns: dict[str, list[Any]] = {name: [r.features.get(name) for r in records] for name in schema.INPUTS}
     columns[TARGET] = [r.g3 for r in records]
     columns["ingested_at"] = [r.ingested_at for r in records]
-    # Which arrival each row came with, and its own key: what split_holdout orders by.
+    # Which arrival each row came with, and its shuffle key (what split_holdout orders by): from
+    # the row's place in its file and its values, not the batch's random id, so the same file
+    # imported into another store gives the same holdout.
     columns["batch_id"] = [r.batch_id for r in records]
     columns["record_id"] = [r.id for r in records]
-    frame = pd.DataFrame(columns, columns=[*schema.INPUTS, TARGET, "ingested_at", "batch_id", "record_id"])
+    columns["order_key"] = [_row_key(r) for r in records]
+    frame = pd.DataFrame(columns, columns=[*schema.INPUTS, TARGET, "ingested_at", "batch_id", "record_id",
+                                           "order_key"])
     digest = hashlib.sha256("\n".join(f"{r.batch_id}:{r.row}" for r in records).encode()).hexdigest()
     return Window(frame=frame, data_hash=digest)
 
@@ -91,10 +100,6 @@ def window_load(size: int | None = None) -> Window:
 SPLIT_RULE = "arrival-then-hash"
 
 
-def _order_key(batch: str, key: str) -> str:
-    return hashlib.sha256(f"{batch}\0{key}".encode()).hexdigest()
-
-
 def split_holdout(frame: pd.DataFrame, share: float = HOLDOUT_SHARE) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(train, holdout): the newest ``share`` of rows by arrival, rows of one arrival in a seeded random order.
 
@@ -103,8 +108,9 @@ def split_holdout(frame: pd.DataFrame, share: float = HOLDOUT_SHARE) -> tuple[pd
     Portuguese file lists one school after the other). Cutting "the newest 20 %" in file
     order would measure a school shift, not a time shift. So arrivals (``batch_id``, else
     ``ingested_at``) stay in time order, and inside one the rows are ordered by
-    sha256(batch, row key): pseudo-random, seeded by the batch, the same on every call and
-    for every track (a track's usable rows keep their relative order). The newest ``share``
+    their ``order_key`` (sha256 of the row's number in its file and its values):
+    pseudo-random, the same on every call, in every store holding the same file, and for
+    every track (a track's usable rows keep their relative order). The newest ``share``
     of that sequence is held out; the boundary arrival is split at random, never by its
     file order. Each version records this rule under ``holdout["split"]``.
     Both parts keep the frame's index and its original row order.
@@ -112,11 +118,12 @@ def split_holdout(frame: pd.DataFrame, share: float = HOLDOUT_SHARE) -> tuple[pd
     n = len(frame)
     size = max(1, int(round(n * share)))
     batch = frame["batch_id"].astype(str) if "batch_id" in frame else frame["ingested_at"].astype(str)
-    keys = frame["record_id"].astype(str) if "record_id" in frame else pd.Series(
-        [str(i) for i in range(n)], index=frame.index)
+    if "order_key" in frame:
+        shuffle = frame["order_key"].astype(str).tolist()
+    else:  # a frame not built by window_from_records: the position stands in for the row's number
+        shuffle = [hashlib.sha256(f"{b}\0{i}".encode()).hexdigest() for i, b in enumerate(batch)]
     # The arrival's rank: its first position in the (arrival-ordered) window.
     first_seen = pd.Series(np.arange(n), index=frame.index).groupby(batch.to_numpy()).transform("min")
-    shuffle = [_order_key(b, k) for b, k in zip(batch, keys, strict=True)]
     order = sorted(range(n), key=lambda i: (int(first_seen.iloc[i]), shuffle[i]))
     held = np.zeros(n, dtype=bool)
     held[order[n - size:]] = True
@@ -126,8 +133,8 @@ def split_holdout(frame: pd.DataFrame, share: float = HOLDOUT_SHARE) -> tuple[pd
 def split_description(share: float = HOLDOUT_SHARE) -> dict[str, Any]:
     """What a version records about how its holdout was cut."""
     return {"rule": SPLIT_RULE, "share": share,
-            "text": f"newest {share:.0%} by arrival; rows of one arrival in a pseudo-random order seeded by "
-                    "their batch (sha256 of batch and row), so one file's holdout is a random sample of it"}
+            "text": f"newest {share:.0%} by arrival; rows of one arrival in a pseudo-random order (sha256 of "
+                    "the row's number in its file and its values), so one file's holdout is a random sample of it"}
 
 
 def _scores(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
