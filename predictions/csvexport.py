@@ -72,6 +72,9 @@ class ResultRow:
     track: str | None = None
     model_version: int | None = None
     problems: tuple[Problem, ...] = ()
+    interval_low: float | None = None
+    interval_high: float | None = None
+    p_at_risk: float | None = None
 
     @property
     def predicted(self) -> bool:
@@ -80,6 +83,14 @@ class ResultRow:
     @property
     def track_words(self) -> str:
         return TRACK_WORDS.get(self.track or "", "")
+
+    @property
+    def chance_words(self) -> str:
+        """ "between 9 and 13 · 35 % chance of failing", or "" when the model gave no interval."""
+        if self.interval_low is None or self.interval_high is None or self.p_at_risk is None:
+            return ""
+        return (f"most likely {self.interval_low:.0f}-{self.interval_high:.0f}; "
+                f"{self.p_at_risk * 100:.0f} % chance below 10")
 
 
 @dataclass(frozen=True)
@@ -112,19 +123,25 @@ class ClassResults:
         """Every row in file order, predictions or reasons, safe to open in a spreadsheet."""
         buffer = io.StringIO()
         # Every cell quoted: a reader splitting at the other delimiter still keeps each cell whole.
+        # The interval columns come last, so sheets built on the earlier layout keep their columns.
         writer = csv.writer(buffer, delimiter=self.delimiter, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
         header = ["row", *self.extra_columns, "predicted_G3", "at_risk", "track", "model_version",
-                  "prediction_id", "problems"]
+                  "prediction_id", "problems", "interval_low", "interval_high", "p_at_risk"]
         writer.writerow([spreadsheet_safe(h) for h in header])
         for r in self.rows:
             cells = [str(r.row), *r.extra]
             if r.predicted:
                 cells += [f"{r.predicted_g3:.1f}", "yes" if r.at_risk else "no", str(r.track), str(r.model_version),
-                          str(r.prediction_id), ""]
+                          str(r.prediction_id), "", _decimal(r.interval_low, 1), _decimal(r.interval_high, 1),
+                          _decimal(r.p_at_risk, 2)]
             else:
-                cells += ["", "", "", "", "", "; ".join(str(p) for p in r.problems)]
+                cells += ["", "", "", "", "", "; ".join(str(p) for p in r.problems), "", "", ""]
             writer.writerow([spreadsheet_safe(c) for c in cells])
         return buffer.getvalue()
+
+
+def _decimal(value: float | None, digits: int) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
 
 
 def class_results_build(sheet: ClassSheet, entries: Sequence[PredictionLog], *, request_id: str, user: str,
@@ -141,7 +158,8 @@ def class_results_build(sheet: ClassSheet, entries: Sequence[PredictionLog], *, 
         entry = by_row.get(number)
         if entry is not None:
             rows.append(ResultRow(number, extra, entry.id, entry.predicted_g3, entry.at_risk, entry.track,
-                                  entry.model_version))
+                                  entry.model_version, interval_low=entry.interval_low,
+                                  interval_high=entry.interval_high, p_at_risk=entry.p_at_risk))
         else:
             rows.append(ResultRow(number, extra, problems=tuple(problems.get(number, ()))))
     return ClassResults(request_id=request_id, user=user, filename=filename, created_at=created_at.isoformat(),
@@ -165,14 +183,16 @@ def _pack(results: ClassResults) -> dict[str, Any]:
         "extra_columns": [c[:EXTRA_CELL_CHARS] for c in results.extra_columns[:columns]],
         "rows": [[r.row, [c[:EXTRA_CELL_CHARS] for c in r.extra[:columns]], r.prediction_id, r.predicted_g3,
                   r.at_risk, r.track, r.model_version,
-                  [[p.field, p.reason, p.value] for p in r.problems]] for r in results.rows],
+                  [[p.field, p.reason, p.value] for p in r.problems], r.interval_low, r.interval_high, r.p_at_risk]
+                 for r in results.rows],
     }
 
 
 def _unpack(data: Mapping[str, Any]) -> ClassResults:
+    # Sessions saved before intervals existed hold 8 cells a row.
     rows = [ResultRow(row, list(extra), pid, predicted, at_risk, track, version,
-                      tuple(Problem(*p) for p in problems))
-            for row, extra, pid, predicted, at_risk, track, version, problems in data["rows"]]
+                      tuple(Problem(*p) for p in problems), *(bounds or (None, None, None)))
+            for row, extra, pid, predicted, at_risk, track, version, problems, *bounds in data["rows"]]
     return ClassResults(request_id=data["request_id"], user=data["user"], filename=data["filename"],
                         created_at=data["created_at"], delimiter=data["delimiter"], extra_columns=list(data["extra_columns"]), rows=rows)
 

@@ -87,6 +87,11 @@ class PredictionLog:
     actual_g3: int | None = None
     labeled_at: datetime | None = None
     labeled_by: str | None = None
+    # The interval [low, high] at ``interval_level`` and P(G3 < 10); None before intervals existed.
+    interval_low: float | None = None
+    interval_high: float | None = None
+    interval_level: float | None = None
+    p_at_risk: float | None = None
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,54 @@ class BoundedRegressor(RegressorMixin, BaseEstimator):
         return np.clip(self.estimator_.predict(X), self.low, self.high)
 
 
+class NaiveRule(RegressorMixin, BaseEstimator):
+    """The naive rule as a servable model: G3 = one encoded column (G2 or G1), or the training mean.
+
+    A rule can be the champion (when nothing learned beats it by more than the noise), so it
+    must be an artifact like any other: same pipeline, same encoder, same serving path.
+    """
+
+    def __init__(self, column: int | None = None) -> None:
+        self.column = column
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> NaiveRule:
+        self.mean_ = float(np.mean(y))
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        if self.column is None:
+            return np.full(len(X), self.mean_)
+        return X[:, self.column].copy()
+
+
+class ResidualRegressor(RegressorMixin, BaseEstimator):
+    """``estimator`` learns G3 minus one encoded column (G2 or G1) and predicts that column plus the correction.
+
+    Half the students have G3 = G2: a model that starts from G2 and only learns the change
+    keeps the rule's strength and can still spot the students who drop.
+    """
+
+    def __init__(self, estimator: Any = None, column: int = 0) -> None:
+        self.estimator = estimator
+        self.column = column
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> ResidualRegressor:
+        X = np.asarray(X, dtype=np.float64)
+        self.estimator_ = clone(self.estimator).fit(X, np.asarray(y, dtype=np.float64) - X[:, self.column])
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        return X[:, self.column] + self.estimator_.predict(X)
+
+
+def encoded_column(track: Track | str, name: str) -> int:
+    """Where field ``name`` lands in the track's encoded matrix (the layout depends on the schema only)."""
+    names = list(SchemaEncoder(Track(track).value).fit([]).get_feature_names_out())
+    return names.index(name)
+
+
 def default_estimator(track: Track | str) -> Any:
     """The shipped model for a track, chosen with ``manage.py evaluate`` (20 x 10-fold CV on both
     UCI subjects; the comparison is in the README). Gradient boosting of shallow trees for the

@@ -435,6 +435,8 @@ def _prediction_to_doc(p: PredictionLog) -> dict[str, Any]:
         "at_risk": p.at_risk, "features": {name: p.features.get(name) for name in schema.INPUTS},
         "labeled": p.actual_g3 is not None, "actual_G3": p.actual_g3,
         "labeled_at": clock.to_store(p.labeled_at) if p.labeled_at else None, "labeled_by": p.labeled_by,
+        "interval": {"low": p.interval_low, "high": p.interval_high, "level": p.interval_level}
+        if p.interval_low is not None else None, "p_at_risk": p.p_at_risk,
     }
 
 
@@ -446,6 +448,7 @@ def _prediction_from_doc(doc: dict[str, Any]) -> PredictionLog:
         user=doc.get("user"), track=doc["track"], model_version=doc["model_version"],
         predicted_g3=doc["predicted_G3"], at_risk=doc["at_risk"], features=dict(doc["features"]),
         actual_g3=doc.get("actual_G3"), labeled_at=clock.from_store(doc.get("labeled_at")), labeled_by=doc.get("labeled_by"),
+        **_interval_from_doc(doc),
     )
 
 
@@ -488,6 +491,12 @@ def _insert_keys(keys: list[str]) -> None:
 
 def find_prediction_ids_by_source(source: str) -> list[str]:
     return [d["_id"] for d in _predictions().find({"source": source}, {"_id": 1})]
+
+
+def _interval_from_doc(doc: dict[str, Any]) -> dict[str, Any]:
+    interval = doc.get("interval") or {}  # absent from predictions logged before intervals existed
+    return {"interval_low": interval.get("low"), "interval_high": interval.get("high"),
+            "interval_level": interval.get("level"), "p_at_risk": doc.get("p_at_risk")}
 
 
 def insert_predictions(entries: list[PredictionLog]) -> None:

@@ -50,6 +50,12 @@ class StudentSerializer(serializers.Serializer):
         return result.values
 
 
+class IntervalSerializer(serializers.Serializer):
+    low = serializers.FloatField(source="interval_low")
+    high = serializers.FloatField(source="interval_high")
+    level = serializers.FloatField(source="interval_level", help_text="How often such an interval covers the actual G3.")
+
+
 class PredictionSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="Use it to send the actual grade later (POST /api/v1/labels/).")
     predicted_G3 = RoundedFloatField(source="predicted_g3", help_text="Predicted final grade, 0-20.")
@@ -57,8 +63,14 @@ class PredictionSerializer(serializers.Serializer):
     track = serializers.ChoiceField(choices=["A", "B", "C"],
                                     help_text="A: with G1 and G2; B: with G1; C: early-year estimate, no grades.")
     model_version = serializers.IntegerField()
+    interval = serializers.SerializerMethodField(help_text="Most likely range of the actual G3 (null for predictions "
+                                                           "made before intervals existed).")
+    p_at_risk = serializers.FloatField(allow_null=True, help_text="Probability that the actual G3 is below 10.")
     created_at = serializers.DateTimeField()
     source = serializers.CharField()
+
+    def get_interval(self, p: Any) -> dict[str, float] | None:
+        return IntervalSerializer(p).data if p.interval_low is not None else None
 
 
 class PredictionLogSerializer(PredictionSerializer):
@@ -123,9 +135,28 @@ class ModelVersionSerializer(serializers.Serializer):
     holdout = serializers.DictField()
     window = serializers.DictField()
     params = serializers.DictField()
+    model = serializers.SerializerMethodField(help_text='what it serves, e.g. "rule: G3 = G2"')
+    candidates = serializers.SerializerMethodField()
+    refit = serializers.SerializerMethodField(help_text="served model refitted on the whole window")
+    metrics_by_group = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     created_by = serializers.CharField()
     decided_by = serializers.CharField(allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField(allow_null=True)
     artifact_sha256 = serializers.CharField(source="artifact.sha256")
+
+    # Versions from before candidates existed read as: no candidates, not refitted, no groups.
+    def get_model(self, v: Any) -> str:
+        from registry.display import model_label
+
+        return model_label(v)
+
+    def get_candidates(self, v: Any) -> list[dict[str, Any]]:
+        return list(v.extra.get("candidates") or [])
+
+    def get_refit(self, v: Any) -> bool:
+        return bool(v.extra.get("refit", False))
+
+    def get_metrics_by_group(self, v: Any) -> dict[str, Any]:
+        return dict(v.extra.get("metrics_by_group") or {})

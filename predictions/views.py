@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from predictions import csvexport, grading, schema, services
+from predictions.champions import champions
 from predictions.entities import PredictionLog
 from predictions.forms import (
     AT_RISK_WORDS,
@@ -53,6 +54,29 @@ def _points(effect: float) -> str:
     return f"{effect:+.1f}" if abs(effect) >= 0.05 else f"{effect:+.2f}"
 
 
+def _model_words(track: str, version: int) -> str:
+    """What made the prediction, honestly named ("rule: G3 = G2" when the rule is the champion)."""
+    from registry import services as registry
+    from registry.display import model_label
+
+    model = champions.get(track)
+    if model is not None and model.version.version == version:
+        return model_label(model.version)
+    try:
+        return model_label(registry.model_version_get(track, version))
+    except registry.RegistryError:
+        return ""
+
+
+def _chance_words(p: PredictionLog) -> str:
+    """The uncertainty in a teacher's words; "" for a prediction made before intervals existed."""
+    if p.interval_low is None or p.interval_high is None or p.p_at_risk is None:
+        return ""
+    level = f"{(p.interval_level or 0) * 100:.0f} %"
+    return (f"Most likely between {p.interval_low:.0f} and {p.interval_high:.0f} ({level} of students like this "
+            f"land in such a range); {p.p_at_risk * 100:.0f} % chance of a final grade below 10.")
+
+
 def _result(prediction: PredictionLog) -> dict[str, Any]:
     """What the result card shows for one logged prediction."""
     try:
@@ -69,7 +93,9 @@ def _result(prediction: PredictionLog) -> dict[str, Any]:
         "position": round(min(100.0, max(0.0, prediction.predicted_g3 * 5)), 1),
         "pass_position": schema.PASS_MARK * 5,
         "risk_words": AT_RISK_WORDS if prediction.at_risk else ON_TRACK_WORDS,
+        "chance_words": _chance_words(prediction),
         "track_words": TRACK_WORDS[prediction.track],
+        "model_words": _model_words(prediction.track, prediction.model_version),
         "explained": explained,
         "contributions": [{
             "label": c.label, "value": display_value(c.field, c.value), "typical": display_value(c.field, c.typical),

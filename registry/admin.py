@@ -209,6 +209,7 @@ class ModelVersionAdmin(RegistryPageAdmin):
         run = retraining_repository.get_run(str(run_id)) if run_id else None
         audit = [e for e in services.audit_log_list(track, limit=500) if e.version == v.version]
         summary = display.gain_summary(v)
+        groups, group_gap = display.group_rows(v, champion)
         comparison = [
             ("MAE", display.fmt(v.metrics.get("mae")), display.fmt(v.holdout.get("champion_mae")),
              display.fmt(v.holdout.get("naive_mae"))),
@@ -219,7 +220,8 @@ class ModelVersionAdmin(RegistryPageAdmin):
         ]
         return TemplateResponse(request, "registry/admin/version_detail.html", self._context(
             request, f"Track {v.track} · version {v.version}", v=v, row=display.version_row(v),
-            summary=summary, comparison=comparison, champion=champion,
+            summary=summary, comparison=comparison, champion=champion, model=display.model_label(v),
+            candidates=display.candidate_rows(v), groups=groups, group_gap=group_gap,
             fields=display.stored_fields(v), report_id=report_id, report=report, run_id=run_id, run=run, audit=audit,
             decisions=[(d, self.decision_url(v, d)) for d in DECISIONS.values() if d.applies_to(v)],
             artifact_size=display.fmt_size(v.artifact.size), window_span=display.window_span(v.window),

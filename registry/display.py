@@ -83,6 +83,70 @@ def window_span(window: dict[str, Any], *, dates_only: bool = False) -> str:
     return f"{first} – {last}"
 
 
+def model_label(v: ModelVersion) -> str:
+    """What the version serves, in words: "rule: G3 = G2", "gradient boosting" (older versions: the class name)."""
+    return str(v.params.get("label") or v.params.get("estimator") or MISSING)
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    label: str
+    cv_mae: str
+    cv_mae_se: str
+    cv_rmse: str
+    chosen: bool
+
+
+def candidate_rows(v: ModelVersion) -> list[CandidateRow]:
+    """The candidates compared by CV for this version (none stored before candidates existed)."""
+    rows = v.extra.get("candidates")
+    if not isinstance(rows, list):
+        return []
+    return [CandidateRow(label=str(r.get("label") or r.get("name")), cv_mae=fmt(r.get("cv_mae")),
+                         cv_mae_se=fmt(r.get("cv_mae_se")), cv_rmse=fmt(r.get("cv_rmse")), chosen=bool(r.get("chosen")))
+            for r in rows if isinstance(r, dict)]
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    field: str
+    value: str
+    rows: str
+    mae: str
+    champion_mae: str
+    rmse: str
+    coverage: str
+    precision: str
+    recall: str
+
+
+def group_rows(v: ModelVersion, champion: ModelVersion | None = None) -> tuple[list[GroupRow], str | None]:
+    """Quality per group on this version's holdout (beside the champion's own), and the largest MAE gap in words."""
+    groups = v.extra.get("metrics_by_group")
+    if not isinstance(groups, dict):
+        return [], None
+    theirs = champion.extra.get("metrics_by_group", {}) if champion is not None and champion.id != v.id else {}
+    out: list[GroupRow] = []
+    worst: tuple[float, str] | None = None
+    for name in sorted(groups):
+        values = groups[name] if isinstance(groups[name], dict) else {}
+        for value, figures in sorted(values.items()):
+            other = (theirs.get(name) or {}).get(value) or {}
+            out.append(GroupRow(field=name, value=value, rows=fmt_int(figures.get("rows")), mae=fmt(figures.get("mae")),
+                                champion_mae=fmt(other.get("mae")), rmse=fmt(figures.get("rmse")),
+                                coverage=fmt(figures.get("coverage"), 2), precision=fmt(figures.get("at_risk_precision"), 2),
+                                recall=fmt(figures.get("at_risk_recall"), 2)))
+        maes = {value: number(f.get("mae")) for value, f in values.items() if isinstance(f, dict)}
+        known = {value: mae for value, mae in maes.items() if mae is not None}
+        if len(known) >= 2:
+            high, low = max(known, key=known.__getitem__), min(known, key=known.__getitem__)
+            gap = known[high] - known[low]
+            if worst is None or gap > worst[0]:
+                worst = (gap, f"Largest gap: {name} = {high} (MAE {known[high]:.3f}) against {name} = {low} "
+                              f"(MAE {known[low]:.3f}), {gap:.3f} grade points.")
+    return out, worst[1] if worst else None
+
+
 @dataclass(frozen=True)
 class GainSummary:
     gain: float | None
@@ -137,6 +201,7 @@ class VersionRow:
 
     v: ModelVersion
     status_label: str
+    model: str
     mae: str
     rmse: str
     r2: str
@@ -154,7 +219,7 @@ class VersionRow:
 def version_row(v: ModelVersion) -> VersionRow:
     g = gain_summary(v)
     return VersionRow(
-        v=v, status_label=STATUS_LABELS[v.status], mae=fmt(v.metrics.get("mae")), rmse=fmt(v.metrics.get("rmse")),
+        v=v, status_label=STATUS_LABELS[v.status], model=model_label(v), mae=fmt(v.metrics.get("mae")), rmse=fmt(v.metrics.get("rmse")),
         r2=fmt(v.metrics.get("r2")), champion_mae=fmt(v.holdout.get("champion_mae")),
         champion_version=v.holdout.get("champion_version"), gain=fmt(g.gain, signed=True), gain_interval=g.interval,
         window_rows=fmt_int(v.window.get("rows")), window_span=window_span(v.window, dates_only=True),
@@ -204,7 +269,9 @@ def stored_fields(v: ModelVersion) -> list[tuple[str, str]]:
         values: dict[str, Any] = getattr(v, section)
         for key in sorted(values):
             value = values[key]
-            if section == "extra" and key == "profile":
+            if section == "extra" and key in ("candidates", "metrics_by_group"):
+                out.append((f"{section}.{key}", "shown in its own table above"))
+            elif section == "extra" and key == "profile":
                 features = len(value) if isinstance(value, dict) else 0
                 out.append((f"{section}.{key}", f"feature counts of the training window for {features} features "
                                                  "(the drift reference; not shown)"))

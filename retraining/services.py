@@ -141,7 +141,8 @@ def _execute(run: RetrainRun, size: int, say: Progress) -> RetrainRun:
                   gain_ci=(holdout["gain_ci_low"], holdout["gain_ci_high"]) if holdout["gain"] is not None else None,
                   timings=timings)
     decision, reason = _decide(run, champion, holdout)
-    extra: dict[str, Any] = {"profile": trained.profile, "retrain_run": run.id, "trigger": run.trigger}
+    extra: dict[str, Any] = {"profile": trained.profile, **trained.extra, "retrain_run": run.id,
+                             "trigger": run.trigger}
     if run.drift_report_id:
         extra["drift_report_id"] = run.drift_report_id
     version = registry.model_version_register(

@@ -282,6 +282,22 @@ if ARTIFACT_STORE == "gridfs" and MONGO_URI.startswith("montydb://"):
 PROMOTION_POLICY = choice("PROMOTION_POLICY", "approval", ["approval", "auto"])
 PROMOTION_MIN_MAE_GAIN = float_in("PROMOTION_MIN_MAE_GAIN", 0.01, 0.0, 20.0)
 TRAINING_WINDOW = int_at_least("TRAINING_WINDOW", 5000, 50)
+# Candidates (rule, residual, estimator) are compared by this many CV folds of the training part.
+TRAINING_CV_FOLDS = int_at_least("TRAINING_CV_FOLDS", 5, 2)
+# After scoring on the holdout, serve a refit on the whole window (the holdout figures stay the split fit's).
+TRAINING_REFIT = from_env("TRAINING_REFIT", env.bool, True)
+# A tenth of the trees: for tests and demos, where the code path matters more than the last 0.01 MAE.
+TRAINING_QUICK = from_env("TRAINING_QUICK", env.bool, False)
+# Every prediction carries an interval that covers the actual grade this often (split-conformal).
+PREDICTION_INTERVAL_LEVEL = float_in("PREDICTION_INTERVAL_LEVEL", 0.8, 0.5, 0.99)
+# Quality per group of these categorical fields is stored with each version (evidence, not a gate).
+METRICS_GROUP_FIELDS = from_env("METRICS_GROUP_FIELDS", env.list, ["sex", "school", "address"])
+from predictions.schema import FIELDS as _FIELDS  # noqa: E402 - plain data, no Django needed
+
+_categoricals = [f.name for f in _FIELDS if f.kind.value == "categorical"]
+if not set(METRICS_GROUP_FIELDS) <= set(_categoricals):
+    raise ImproperlyConfigured(f"METRICS_GROUP_FIELDS: {', '.join(sorted(set(METRICS_GROUP_FIELDS) - set(_categoricals)))} "
+                               f"is not a categorical field; choose from {', '.join(_categoricals)}")
 # On by default would block most promotions on school-sized data (see README, "Promotion").
 PROMOTION_REQUIRE_SIGNIFICANCE = from_env("PROMOTION_REQUIRE_SIGNIFICANCE", env.bool, False)
 # The scheduled retrain check trains a track when drift was reported since its champion

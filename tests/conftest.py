@@ -46,6 +46,9 @@ def _fresh_store(settings: pytest.FixtureRequest, tmp_path: Path) -> Iterator[No
     """Each test gets an empty in-memory store and its own artifact folder."""
     settings.MONGO_URI = "mongomock://"
     settings.ARTIFACT_DIR = tmp_path / "artifacts"
+    # A tenth of the trees and 3 CV folds: every training path runs, in a fraction of the time.
+    settings.TRAINING_QUICK = True
+    settings.TRAINING_CV_FOLDS = 3
     # A cache shared like production's Redis (throttle counters), empty for every test.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                                    "LOCATION": str(tmp_path / "cache")}}

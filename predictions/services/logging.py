@@ -47,7 +47,8 @@ def prediction_create(students: Sequence[Mapping[str, Any]], *, source: str, use
     entries = [
         PredictionLog(id=new_id(), created_at=now, source=source, request_id=request_id, user=user,
                       track=r.track.value, model_version=r.model_version, predicted_g3=r.predicted_g3,
-                      at_risk=r.at_risk, features=r.student)
+                      at_risk=r.at_risk, features=r.student, interval_low=r.interval_low,
+                      interval_high=r.interval_high, interval_level=r.interval_level, p_at_risk=r.p_at_risk)
         for r in results
     ]
     # A batch is stored before it is answered; one prediction may wait in the buffer (see logwriter).

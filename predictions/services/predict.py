@@ -2,7 +2,8 @@
 and the model version that made it. The API and the teacher form call this.
 
 Each student is routed by the grades it has (G1 and G2: track A; G1: B; neither: C) and
-predicted by that track's champion, exactly as its stored pipeline predicts.
+predicted by that track's champion, exactly as its stored pipeline predicts, with the
+interval and risk probability its calibration gives (``predictions.intervals``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
-from predictions import schema
+from predictions import intervals, schema
 from predictions.champions import champions
 from predictions.schema import Track
 from predictions.validation import FieldError, Target, validate_record, validate_table
@@ -45,6 +46,11 @@ class PredictionResult:
     track: Track
     model_version: int
     student: dict[str, Any]  # the validated inputs, canonical values
+    # None only for a champion trained before intervals existed (its artifact has no calibration).
+    interval_low: float | None = None
+    interval_high: float | None = None
+    interval_level: float | None = None
+    p_at_risk: float | None = None
 
 
 def _too_many_fields(student: Any) -> FieldError | None:
@@ -98,6 +104,26 @@ def _tracks_of(frame: pd.DataFrame) -> np.ndarray:
     return np.where(has_g1 & has_g2, "A", np.where(has_g1, "B", "C"))
 
 
+class _Bounds:
+    """Interval and risk probability per row, filled track by track (NaN where the artifact has no calibration)."""
+
+    def __init__(self, rows: int) -> None:
+        self.level = float(settings.PREDICTION_INTERVAL_LEVEL)
+        self.low, self.high, self.risk = np.full(rows, np.nan), np.full(rows, np.nan), np.full(rows, np.nan)
+
+    def fill(self, pipeline: Any, indexes: np.ndarray, predicted: np.ndarray) -> None:
+        calibration = intervals.calibration_of(pipeline)
+        if calibration is None:
+            return
+        self.low[indexes], self.high[indexes] = intervals.intervals(calibration, predicted, self.level)
+        self.risk[indexes] = intervals.p_at_risk(calibration, predicted)
+
+    def of(self, i: int) -> tuple[float | None, float | None, float | None, float | None]:
+        if self.low[i] != self.low[i]:
+            return None, None, None, None
+        return float(self.low[i]), float(self.high[i]), self.level, float(self.risk[i])
+
+
 def predict_students(students: Sequence[Mapping[str, Any]]) -> list[PredictionResult]:
     """Validate, route and predict; raise InvalidStudents (nothing predicted) or ModelUnavailable."""
     if len(students) < TABLE_THRESHOLD:
@@ -108,19 +134,22 @@ def predict_students(students: Sequence[Mapping[str, Any]]) -> list[PredictionRe
             by_track.setdefault(track, []).append(i)
         predicted = np.empty(len(records))
         versions = np.empty(len(records), dtype=np.int64)
+        bounds = _Bounds(len(records))
         for track, indexes in by_track.items():
             model = champions.get(track.value)
             if model is None:
                 raise ModelUnavailable(track)
             predicted[indexes] = model.pipeline.predict([records[i] for i in indexes])
             versions[indexes] = model.version.version
-        return [PredictionResult(float(p), bool(p < schema.PASS_MARK), t, int(v), r)
-                for p, t, v, r in zip(predicted, tracks, versions, records, strict=True)]
+            bounds.fill(model.pipeline, np.asarray(indexes), predicted[indexes])
+        return [PredictionResult(float(p), bool(p < schema.PASS_MARK), t, int(v), r, *bounds.of(i))
+                for i, (p, t, v, r) in enumerate(zip(predicted, tracks, versions, records, strict=True))]
 
     frame = _validate_many(students)
     track_codes = _tracks_of(frame)
     predicted = np.empty(len(frame))
     versions = np.empty(len(frame), dtype=np.int64)
+    bounds = _Bounds(len(frame))
     for code in np.unique(track_codes):
         track = Track(str(code))
         model = champions.get(track.value)
@@ -129,6 +158,7 @@ def predict_students(students: Sequence[Mapping[str, Any]]) -> list[PredictionRe
         mask = track_codes == code
         predicted[mask] = model.pipeline.predict(frame.loc[mask, list(schema.track_inputs(track))])
         versions[mask] = model.version.version
+        bounds.fill(model.pipeline, np.flatnonzero(mask), predicted[mask])
     # Column lists zipped into dicts: DataFrame.to_dict("records") boxes every cell and
     # took half the time of a 100,000-row batch.
     names = list(frame.columns)
@@ -136,5 +166,6 @@ def predict_students(students: Sequence[Mapping[str, Any]]) -> list[PredictionRe
     plain = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
     tracks = {code: Track(str(code)) for code in np.unique(track_codes)}
     at_risk = (predicted < schema.PASS_MARK).tolist()
-    return [PredictionResult(p, r, tracks[t], v, s)
-            for p, r, t, v, s in zip(predicted.tolist(), at_risk, track_codes, versions.tolist(), plain, strict=True)]
+    return [PredictionResult(p, r, tracks[t], v, s, *bounds.of(i))
+            for i, (p, r, t, v, s) in enumerate(zip(predicted.tolist(), at_risk, track_codes, versions.tolist(), plain,
+                                                    strict=True))]

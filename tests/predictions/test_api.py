@@ -383,3 +383,29 @@ def test_the_logs_count_stops_at_the_count_limit_and_says_so(api, settings):
     assert (page["count"], page["count_capped"], len(page["results"])) == (2, True, 3)
     assert page["next"] is not None
     assert api.get("/api/v1/predictions/?limit=3&offset=3").json()["results"][0]["id"] == "p0"
+
+
+def test_a_prediction_carries_its_interval_and_risk_probability(api, trained, settings):
+    settings.PREDICTION_INTERVAL_LEVEL = 0.8
+    body = post_json(api, "/api/v1/predictions/", student()).json()
+
+    interval = body["interval"]
+    assert interval["level"] == 0.8
+    assert 0 <= interval["low"] <= body["predicted_G3"] + 0.05 and body["predicted_G3"] - 0.05 <= interval["high"] <= 20
+    assert interval["high"] - interval["low"] > 0.5
+    assert 0.0 <= body["p_at_risk"] <= 1.0
+    logged = repository.get_prediction(body["id"])
+    assert (logged.interval_low, logged.interval_high, logged.p_at_risk) == (
+        interval["low"], interval["high"], body["p_at_risk"])
+    batch = post_json(api, "/api/v1/predictions/batch/", [student(), student(G2=None), student(G1=None, G2=None)])
+    assert all(row["interval"]["low"] <= row["interval"]["high"] and row["p_at_risk"] is not None
+               for row in batch.json())
+
+
+def test_the_models_list_names_the_model_and_its_evidence(api, trained):
+    results = api.get("/api/v1/models/").json()["results"]
+
+    for row in results:
+        assert row["model"] in {c["label"] for c in row["candidates"]}
+        assert row["refit"] is True
+        assert set(row["metrics_by_group"]) == {"sex", "school", "address"}

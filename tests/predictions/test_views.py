@@ -208,6 +208,10 @@ def test_a_valid_student_is_predicted_logged_once_and_shown_after_a_redirect(tea
                                        else "On track")
     assert text(page, "track-words") == "Track A: using both period grades"
     assert text(page, "model-version") == str(trained["A"].version)
+    assert text(page, "model-words") == f"({trained['A'].params['label']})"
+    assert text(page, "chance-words") == (
+        f"Most likely between {entry.interval_low:.0f} and {entry.interval_high:.0f} (80 % of students like this "
+        f"land in such a range); {entry.p_at_risk * 100:.0f} % chance of a final grade below 10.")
     assert text(page, "prediction-id") == entry.id
     contributions = services.prediction_explain(expected.student, Track.A)
     assert contributions, "the generated students should differ from the typical one somewhere"
@@ -429,7 +433,7 @@ def test_the_download_holds_every_row_and_neutralises_formulas(teacher, trained)
     body = response.content.decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(body), delimiter=";"))
     assert table[0] == ["row", "name", "predicted_G3", "at_risk", "track", "model_version", "prediction_id",
-                        "problems"]
+                        "problems", "interval_low", "interval_high", "p_at_risk"]
     assert [r[1] for r in table[1:]] == ["'=cmd|' /C calc'!A0", "'+SUM(1,2)", "'-2+3", "'@import", "'\tTabby", "Ana"]
     for line in table[1:]:
         for cell in line:
@@ -439,6 +443,8 @@ def test_the_download_holds_every_row_and_neutralises_formulas(teacher, trained)
         entry = ids[line[6]]
         assert (line[2], line[3], line[4], line[5]) == (f"{entry.predicted_g3:.1f}", "yes" if entry.at_risk else "no",
                                                         entry.track, str(entry.model_version))
+        assert (line[8], line[9], line[10]) == (f"{entry.interval_low:.1f}", f"{entry.interval_high:.1f}",
+                                                f"{entry.p_at_risk:.2f}")
     assert table[6][0] == "7" and table[6][2] == "" and "age: must be from 15 to 22" in table[6][7]
 
 

@@ -64,7 +64,8 @@ def test_the_list_shows_the_stored_values(viewer_client, versions):
     row = row[:row.index("</tr>")]
 
     cells = [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
-    assert cells[:9] == ["A", "A:3", "pending approval", "1.800", "2.520", "0.610", "2.000 (v2)",
+    # The version cell names the model: the estimator's class for a version stored without a label.
+    assert cells[:9] == ["A", "A:3 GradientBoostingRegressor", "pending approval", "1.800", "2.520", "0.610", "2.000 (v2)",
                          "+0.200 +0.080 to +0.320", "400 rows 2026-01-05 – 2026-03-01"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d trainer", cells[9])
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d retrain", cells[10])
@@ -245,3 +246,22 @@ def test_the_detail_page_shows_the_retrain_run_that_made_the_version(viewer_clie
     html = viewer_client.get("/admin/registry/modelversion/A/1/").content.decode()
 
     assert "run-99" in html and "pending_approval: gain 0.12 &gt;= 0.01" in html and "policy approval" in html
+
+
+def test_the_detail_page_is_a_model_card_with_candidates_and_groups(viewer_client):
+    group = {"rows": 40, "mae": 0.9, "rmse": 1.2, "coverage": 0.8, "at_risk_precision": 0.5, "at_risk_recall": 0.6}
+    add_version("A", status="champion", extra={
+        "refit": True, "cv_folds": 5,
+        "candidates": [{"name": "rule", "label": "rule: G3 = G2", "cv_mae": 1.01, "cv_mae_se": 0.04,
+                        "cv_rmse": 1.4, "chosen": True},
+                       {"name": "estimator", "label": "gradient boosting", "cv_mae": 0.99, "cv_mae_se": 0.05,
+                        "cv_rmse": 1.3, "chosen": False}],
+        "metrics_by_group": {"school": {"GP": group, "MS": {**group, "rows": 20, "mae": 1.45}}}})
+
+    html = viewer_client.get("/admin/registry/modelversion/A/1/").content.decode()
+
+    assert "5-fold CV on the training part only" in html
+    candidates = html[html.index('id="candidates"'):html.index("</table>", html.index('id="candidates"'))]
+    assert "rule: G3 = G2" in candidates and "1.010" in candidates and "gradient boosting" in candidates
+    assert "Largest gap: school = MS (MAE 1.450) against school = GP (MAE 0.900), 0.550 grade points." in html
+    assert "refitted on the whole window" in html
