@@ -272,6 +272,16 @@ DRIFT_DATASET_SHARE = float_in("DRIFT_DATASET_SHARE", 0.03, 0.0, 1.0, open_low=T
 DRIFT_MIN_ROWS = int_at_least("DRIFT_MIN_ROWS", 30, 2)
 DRIFT_WINDOW = int_at_least("DRIFT_WINDOW", 5000, 2)
 DRIFT_TESTS = drift_tests("DRIFT_TESTS")
+# Live accuracy (drift/performance.py): the alert fires when a version's MAE on labelled
+# predictions exceeds its holdout MAE by more than the margin, over at least the minimum
+# rows (fewer say nothing: 10 labels give an MAE with a standard error near 0.3 grades).
+MONITOR_MAE_MARGIN = float_in("MONITOR_MAE_MARGIN", 0.5, 0.0, 20.0)
+MONITOR_MIN_ROWS = int_at_least("MONITOR_MIN_ROWS", 30, 1)
+MONITOR_PERIOD = choice("MONITOR_PERIOD", "month", ["week", "month"])
+# Each monitoring request reads at most this many logged predictions (newest first).
+MONITOR_MAX_ROWS = int_at_least("MONITOR_MAX_ROWS", 20_000, 10)
+# The label-free estimate looks at the track champion's most recent predictions.
+MONITOR_ESTIMATE_ROWS = int_at_least("MONITOR_ESTIMATE_ROWS", 500, 10)
 
 # "buffered": a background thread writes the prediction log in batches (fast; flushed on
 # shutdown). "sync": each request writes its own entries before answering.
