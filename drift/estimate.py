@@ -65,8 +65,11 @@ def estimate_mae(holdout_predicted: np.ndarray, holdout_error: np.ndarray, recen
                         ASSUMPTION)
     edges = band_edges(holdout_predicted)
     holdout_band = np.searchsorted(edges, holdout_predicted, side="right")
-    recent_band = np.searchsorted(edges, recent_predicted, side="right")
-    errors = [holdout_error[holdout_band == b] for b in range(len(edges) + 1)]
+    # Tied predictions can leave a band without holdout rows: its recent rows join the next band up.
+    present = np.unique(holdout_band)
+    recent_band = np.searchsorted(present, np.searchsorted(edges, recent_predicted, side="right"))
+    recent_band = np.minimum(recent_band, len(present) - 1)
+    errors = [holdout_error[holdout_band == b] for b in present]
     point = float(np.mean([errors[b].mean() for b in recent_band]))
     rng = np.random.default_rng(seed)
     totals = np.zeros(draws)
@@ -75,9 +78,8 @@ def estimate_mae(holdout_predicted: np.ndarray, holdout_error: np.ndarray, recen
         if count == 0:
             continue
         n = len(band_errors)
-        for d in range(draws):
-            resampled = band_errors[rng.integers(n, size=n)]
-            totals[d] += resampled[rng.integers(n, size=count)].sum()
+        resampled = band_errors[rng.integers(n, size=(draws, n))]
+        totals += np.take_along_axis(resampled, rng.integers(n, size=(draws, count)), axis=1).sum(axis=1)
     realised = totals / len(recent_predicted)
     tail = (1 - level) / 2
     low, high = np.quantile(realised, [tail, 1 - tail])

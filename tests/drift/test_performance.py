@@ -15,8 +15,7 @@ from predictions.generator import generate_students
 from predictions.schema import INPUTS, PASS_MARK, track_inputs
 from registry import artifacts
 from registry import services as registry
-from retraining.training import model_versions_train
-from tests.builders import import_labelled, labelled_students_csv, make_student
+from tests.builders import make_student
 
 
 def _entry(i: int, *, at: datetime, predicted: float, actual: int | None, g2: int = 12,
@@ -74,9 +73,7 @@ def test_the_alert_needs_enough_rows_and_a_gap_beyond_the_margin():
 
 
 @pytest.fixture
-def champion_a():
-    import_labelled(labelled_students_csv(600, seed=1))
-    model_versions_train(by="tests")
+def champion_a(trained):
     return registry.champion_get("A")
 
 
