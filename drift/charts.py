@@ -101,25 +101,25 @@ def distribution_chart(feature: FeatureDrift) -> dict[str, Any]:
 
 
 def accuracy_chart(periods: list[Any], holdout_mae: float | None, *, title: str) -> dict[str, Any]:
-    """Live MAE and the naive rule's MAE per period, with the holdout MAE as a flat line."""
+    """Live MAE and the naive rule's MAE per period as bars, the holdout MAE as a line across them."""
     labels = [p.period_start.isoformat() for p in periods]
     datasets: list[dict[str, Any]] = [
-        {"label": "model MAE on actual grades", "data": [round(p.mae, 3) for p in periods],
-         "borderColor": "#2457c5", "backgroundColor": "#2457c5"},
-        {"label": "naive rule MAE, same students", "data": [None if p.naive_mae is None else round(p.naive_mae, 3)
-                                                            for p in periods],
-         "borderColor": "#98a2b3", "backgroundColor": "#98a2b3", "borderDash": [4, 4]},
+        {"label": "model, actual grades", "data": [round(p.mae, 3) for p in periods], "backgroundColor": "#2457c5", "maxBarThickness": 56},
+        {"label": "naive rule, same students",
+         "data": [None if p.naive_mae is None else round(p.naive_mae, 3) for p in periods],
+         "backgroundColor": "#c0c8d6", "maxBarThickness": 56},
     ]
     if holdout_mae is not None:
-        datasets.append({"label": "MAE when tested (holdout)", "data": [round(holdout_mae, 3)] * len(periods),
-                         "borderColor": "#067647", "backgroundColor": "#067647", "pointRadius": 0})
+        datasets.append({"type": "line", "label": "model when tested (holdout)",
+                         "data": [round(holdout_mae, 3)] * len(periods), "borderColor": "#067647",
+                         "backgroundColor": "#067647", "borderWidth": 3, "pointRadius": 4, "order": -1})
     return {
-        "type": "line",
+        "type": "bar",
         "data": {"labels": labels, "datasets": datasets},
         "options": {
             "responsive": True, "maintainAspectRatio": False, "animation": False,
             "plugins": {"title": {"display": True, "text": title}, "legend": {"position": "bottom"}},
-            "scales": {"y": {"beginAtZero": True, "title": {"display": True, "text": "mean absolute error (grade points)"}},
+            "scales": {"y": {"beginAtZero": True, "title": {"display": True, "text": "MAE (grade points)"}},
                        "x": {"title": {"display": True, "text": "predictions made in"}}},
         },
     }
