@@ -104,7 +104,8 @@ def accuracy_chart(periods: list[Any], holdout_mae: float | None, *, title: str)
     """Live MAE and the naive rule's MAE per period as bars, the holdout MAE as a line across them."""
     labels = [p.period_start.isoformat() for p in periods]
     datasets: list[dict[str, Any]] = [
-        {"label": "model, actual grades", "data": [round(p.mae, 3) for p in periods], "backgroundColor": "#2457c5", "maxBarThickness": 56},
+        {"label": "model, actual grades", "data": [round(p.mae, 3) for p in periods], "backgroundColor": "#2457c5",
+         "maxBarThickness": 56},
         {"label": "naive rule, same students",
          "data": [None if p.naive_mae is None else round(p.naive_mae, 3) for p in periods],
          "backgroundColor": "#c0c8d6", "maxBarThickness": 56},
