@@ -103,3 +103,22 @@ def test_the_alert_fires_on_a_harder_year_and_not_on_an_unshifted_one(champion_a
     assert hard.overall.mae > champion_a.metrics["mae"] + 0.5
     # The naive rule (G3 = G2) on the same rows suffers from the harsher exam too.
     assert hard.overall.naive_mae > calm.overall.naive_mae
+
+
+@pytest.mark.django_db
+def test_the_nightly_check_emails_the_alert_once(champion_a, settings, django_user_model):
+    from django.contrib.auth.models import Permission
+    from django.core import mail
+
+    from drift import services as drift_services
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    user = django_user_model.objects.create_user("ana", email="ana@school.example", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="approve_promotion"))
+    _log_year(champion_a, shift="harder-year", seed=22)
+
+    drift_services.drift_report_create("A")
+    drift_services.drift_report_create("A")
+
+    subjects = [m.subject for m in mail.outbox]
+    assert subjects.count("[studentml] Track A: the model has become less accurate") == 1
