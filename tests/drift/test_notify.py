@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def approver(django_user_model, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.NOTIFY_APPROVAL = settings.NOTIFY_DRIFT = settings.NOTIFY_ACCURACY = True
     user = django_user_model.objects.create_user("ana", email="ana@school.example", is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="approve_promotion"))
     django_user_model.objects.create_user("tom", email="tom@school.example", is_staff=True)  # may not approve
@@ -55,7 +56,10 @@ def test_a_challenger_waiting_for_approval_is_emailed(approver):
 def test_a_kind_turned_off_sends_nothing(approver, settings):
     settings.NOTIFY_ACCURACY = False
     assert notify.accuracy_alert("A", 1, "Live MAE 2.10 is 1.10 worse", 2.1, 1.0) is False
-    assert mail.outbox == [] and repository.get_notification("accuracy:A:v1") is None
+    assert notify.drift_found("A", 1, ["age"], [], "r1") is True  # the other kinds still go out
+    assert [m.subject for m in mail.outbox] == [
+        "[studentml] Track A: the students differ from those the model learnt from"]
+    assert repository.get_notification("accuracy:A:v1") is None
 
 
 class _FlakyReceiver(BaseHTTPRequestHandler):

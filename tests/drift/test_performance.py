@@ -113,6 +113,7 @@ def test_the_nightly_check_emails_the_alert_once(champion_a, settings, django_us
     from drift import services as drift_services
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.NOTIFY_ACCURACY = True
     user = django_user_model.objects.create_user("ana", email="ana@school.example", is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="approve_promotion"))
     _log_year(champion_a, shift="harder-year", seed=22)
