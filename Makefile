@@ -10,7 +10,7 @@ TEST_WORKERS ?= auto
 LOCK := .requirements.lock
 DEV_LOCK := .requirements-dev.lock
 
-.PHONY: run test install install-dev redis lock benchmark clean
+.PHONY: run test check install install-dev redis lock benchmark clean
 
 $(VENV)/.created:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "studentml needs Python 3.11 or newer")'
@@ -56,6 +56,10 @@ run: install var/secret_key
 	SECRET_KEY="$$(cat var/secret_key)" $(PY) manage.py bootstrap --port $(PORT)
 	SECRET_KEY="$$(cat var/secret_key)" OMP_NUM_THREADS=1 PORT=$(PORT) WEB_CONCURRENCY=$(WORKERS) ACCESS_LOG=- \
 		$(VENV)/bin/gunicorn studentml_site.wsgi -c python:studentml_site.gunicorn_conf
+
+# Lint and import order (configured in pyproject.toml).
+check: install-dev
+	$(VENV)/bin/ruff check .
 
 test: install-dev redis
 	$(PY) -m pytest -n $(TEST_WORKERS)
