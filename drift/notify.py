@@ -38,8 +38,8 @@ def approvers() -> list[str]:
         permission = Permission.objects.get(content_type__app_label="registry", codename="approve_promotion")
     except Permission.DoesNotExist:
         return []
-    users = User.objects.filter(Q(is_superuser=True) | Q(user_permissions=permission) | Q(groups__permissions=permission),
-                                is_active=True, is_staff=True).exclude(email="").distinct()
+    may_approve = Q(is_superuser=True) | Q(user_permissions=permission) | Q(groups__permissions=permission)
+    users = User.objects.filter(may_approve, is_active=True, is_staff=True).exclude(email="").distinct()
     return sorted({u.email for u in users})
 
 

@@ -298,6 +298,8 @@ NOTIFY_DRIFT = from_env("NOTIFY_DRIFT", env.bool, True)
 NOTIFY_ACCURACY = from_env("NOTIFY_ACCURACY", env.bool, True)
 NOTIFY_WEBHOOK_URL = env.str("NOTIFY_WEBHOOK_URL", default="")
 NOTIFY_WEBHOOK_SECRET = env.str("NOTIFY_WEBHOOK_SECRET", default="")
+if NOTIFY_WEBHOOK_URL and not NOTIFY_WEBHOOK_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"NOTIFY_WEBHOOK_URL={NOTIFY_WEBHOOK_URL!r}: expected an http:// or https:// URL")
 if NOTIFY_WEBHOOK_URL and not NOTIFY_WEBHOOK_SECRET:
     raise ImproperlyConfigured("NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set (deliveries are signed)")
 
