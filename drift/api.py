@@ -12,9 +12,9 @@ from rest_framework.views import APIView
 
 from drift import repository
 from drift.entities import DriftReport
-from studentml_site.paging import page_numbers
 from predictions.schema import Track
 from predictions.serializers import ErrorSerializer
+from studentml_site.paging import page_numbers
 
 
 class FeatureDriftSerializer(serializers.Serializer):

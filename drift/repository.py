@@ -74,3 +74,38 @@ def find_report_ids(*, trigger: str | None = None, model_versions: dict[str, set
 
 def delete_reports(report_ids: list[str]) -> int:
     return sum(_reports().delete_one({"_id": i}).deleted_count for i in report_ids)
+
+
+# --- notifications -----------------------------------------------------------------------
+# One document per event, its ``_id`` the event's key ("drift:C:v1:absences,studytime"): the
+# insert is the claim, so two processes noticing the same event send it once (montydb
+# enforces uniqueness only on _id).
+
+NOTIFICATIONS = "notifications"
+
+
+def _notifications() -> Any:
+    return mongo.collection(NOTIFICATIONS)
+
+
+def claim_notification(event_id: str, doc: dict[str, Any]) -> bool:
+    """Store the event; False when it was already stored (already sent)."""
+    try:
+        _notifications().insert_one({**doc, "_id": event_id, "at": clock.to_store(clock.now()), "deliveries": []})
+    except mongo.duplicate_key_errors():
+        return False
+    return True
+
+
+def get_notification(event_id: str) -> dict[str, Any] | None:
+    doc = _notifications().find_one({"_id": event_id})
+    return dict(doc) if doc else None
+
+
+def update_notification(event_id: str, **fields: Any) -> None:
+    _notifications().update_one({"_id": event_id}, {"$set": fields})
+
+
+def add_delivery(event_id: str, delivery: dict[str, Any]) -> None:
+    """Record one webhook attempt (its time, status code or error)."""
+    _notifications().update_one({"_id": event_id}, {"$push": {"deliveries": delivery}})

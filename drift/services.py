@@ -7,6 +7,7 @@ promoted, the most recent ``DRIFT_WINDOW`` of them at most.
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.conf import settings
@@ -20,6 +21,8 @@ from predictions import schema
 from predictions.schema import Track
 from registry import services as registry
 from studentml_site import clock
+
+logger = logging.getLogger(__name__)
 
 
 def thresholds_from_settings() -> Thresholds:
@@ -59,7 +62,25 @@ def drift_report_create(track: Track | str, *, window: int | None = None, trigge
         trigger=trigger,
     )
     repository.insert_report(report)
+    try:
+        _notify(report)
+    except Exception:  # the report is stored; a failed notification must not fail the check
+        logger.exception("notifications for drift report %s failed", report.id)
     return report
+
+
+def _notify(report: DriftReport) -> None:
+    """Tell approvers about drift and about the live-accuracy alert of the track's champion."""
+    from drift import monitoring, notify, summary
+
+    if report.verdict == Verdict.DRIFT:
+        notify.drift_found(report.track, report.model_version, report.drifted_features,
+                           [c.sentence for c in summary.changes(report)], report.id)
+    if report.model_version is not None:
+        alert = monitoring.performance_get(report.track, report.model_version).alert
+        if alert.state == "alert":
+            notify.accuracy_alert(report.track, report.model_version, alert.message, alert.live_mae,
+                                  alert.holdout_mae)
 
 
 def drift_reports_create(*, window: int | None = None, trigger: str = "cli") -> list[DriftReport]:

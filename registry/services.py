@@ -178,6 +178,9 @@ def model_version_submit(track: str, version: int, *, by: str, reason: str) -> M
     _check_move(v, Status.PENDING_APPROVAL)
     repository.update_version_status(track, version, Status.PENDING_APPROVAL, by=by, at=_now(), reason=reason)
     _audit(by, "submit", track, version, reason, v.status, Status.PENDING_APPROVAL)
+    from drift import notify  # late: drift imports the registry
+
+    notify.approval_waiting(track, version, mae=v.metrics.get("mae"), champion_mae=v.holdout.get("champion_mae"))
     return model_version_get(track, version)
 
 

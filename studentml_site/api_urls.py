@@ -3,6 +3,7 @@
 from django.urls import path
 
 from drift import api as drift_api
+from drift import monitoring_api
 from predictions import api as predictions_api
 from registry import api as registry_api
 
@@ -16,4 +17,6 @@ urlpatterns = [
     path("models/champion-at/", registry_api.ChampionAtApi.as_view(), name="models-champion-at"),
     path("drift/reports/", drift_api.DriftReportListApi.as_view(), name="drift-reports"),
     path("drift/reports/latest/", drift_api.DriftReportLatestApi.as_view(), name="drift-report-latest"),
+    path("monitoring/performance/", monitoring_api.PerformanceApi.as_view(), name="monitoring-performance"),
+    path("monitoring/estimate/", monitoring_api.EstimateApi.as_view(), name="monitoring-estimate"),
 ]

@@ -314,6 +314,36 @@ DRIFT_DATASET_SHARE = float_in("DRIFT_DATASET_SHARE", 0.03, 0.0, 1.0, open_low=T
 DRIFT_MIN_ROWS = int_at_least("DRIFT_MIN_ROWS", 30, 2)
 DRIFT_WINDOW = int_at_least("DRIFT_WINDOW", 5000, 2)
 DRIFT_TESTS = drift_tests("DRIFT_TESTS")
+# Live accuracy (drift/performance.py): the alert fires when a version's MAE on labelled
+# predictions exceeds its holdout MAE by more than the margin, over at least the minimum
+# rows (fewer say nothing: 10 labels give an MAE with a standard error near 0.3 grades).
+MONITOR_MAE_MARGIN = float_in("MONITOR_MAE_MARGIN", 0.5, 0.0, 20.0)
+MONITOR_MIN_ROWS = int_at_least("MONITOR_MIN_ROWS", 30, 1)
+MONITOR_PERIOD = choice("MONITOR_PERIOD", "month", ["week", "month"])
+# Each monitoring request reads at most this many logged predictions (newest first).
+MONITOR_MAX_ROWS = int_at_least("MONITOR_MAX_ROWS", 20_000, 10)
+# The label-free estimate looks at the track champion's most recent predictions.
+MONITOR_ESTIMATE_ROWS = int_at_least("MONITOR_ESTIMATE_ROWS", 500, 10)
+
+# Email: SMTP when EMAIL_HOST is set (production), else the console (development).
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                 else "django.core.mail.backends.console.EmailBackend")
+EMAIL_PORT = int_at_least("EMAIL_PORT", 587, 1)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = from_env("EMAIL_USE_TLS", env.bool, True)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="studentml <studentml@localhost>")
+# Notifications (drift/notify.py): each kind can be turned off; the webhook is optional.
+NOTIFY_APPROVAL = from_env("NOTIFY_APPROVAL", env.bool, True)
+NOTIFY_DRIFT = from_env("NOTIFY_DRIFT", env.bool, True)
+NOTIFY_ACCURACY = from_env("NOTIFY_ACCURACY", env.bool, True)
+NOTIFY_WEBHOOK_URL = env.str("NOTIFY_WEBHOOK_URL", default="")
+NOTIFY_WEBHOOK_SECRET = env.str("NOTIFY_WEBHOOK_SECRET", default="")
+if NOTIFY_WEBHOOK_URL and not NOTIFY_WEBHOOK_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"NOTIFY_WEBHOOK_URL={NOTIFY_WEBHOOK_URL!r}: expected an http:// or https:// URL")
+if NOTIFY_WEBHOOK_URL and not NOTIFY_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set (deliveries are signed)")
 
 # "buffered": a background thread writes the prediction log in batches (fast; flushed on
 # shutdown). "sync": each request writes its own entries before answering.

@@ -52,6 +52,9 @@ def _fresh_store(settings: pytest.FixtureRequest, tmp_path: Path) -> Iterator[No
     # A cache shared like production's Redis (throttle counters), empty for every test.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                                    "LOCATION": str(tmp_path / "cache")}}
+    # Notifications look up approvers in Django's database, which most tests do not open:
+    # off unless a test turns them on (tests/drift/test_notify.py).
+    settings.NOTIFY_APPROVAL = settings.NOTIFY_DRIFT = settings.NOTIFY_ACCURACY = False
     mongo.reset()
     champions.clear()
     yield

@@ -85,12 +85,12 @@ def test_dashboard_shows_verdicts_and_chart_data(client, served_shifted):
     services.drift_reports_create()
     client.force_login(get_user_model().objects.create_user("ana"))
 
-    page = client.get("/drift/")
+    page = client.get("/drift/?track=C")
 
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'data-verdict="drift"' in html and 'data-chart="effect-C"' in html
-    assert 'data-chart="dist-C-absences"' in html and "vendor/chartjs/chart.umd.min.js" in html
+    assert 'data-verdict="drift"' in html and 'data-chart="effect"' in html
+    assert 'data-chart="dist-absences"' in html and "vendor/chartjs/chart.umd.min.js" in html
     assert "cdn" not in html.lower()
 
 
