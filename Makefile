@@ -85,7 +85,8 @@ token: install var/secret_key
 check: install-dev
 	$(VENV)/bin/ruff check .
 
-test: install-dev redis
+# Lint first: CI fails on a lint error as on a test failure.
+test: install-dev redis check
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
 benchmark: install

@@ -31,7 +31,8 @@ def _from_doc(doc: dict[str, Any]) -> DriftReport:
         id=doc["_id"], created_at=clock.from_store(doc["created_at"]), track=doc["track"],  # type: ignore[arg-type]
         verdict=Verdict(doc["verdict"]), model_version=doc.get("model_version"),
         reference_rows=doc["reference_rows"], current_rows=doc["current_rows"],
-        current_since=clock.from_store(doc.get("current_since")), current_until=clock.from_store(doc.get("current_until")),
+        current_since=clock.from_store(doc.get("current_since")),
+        current_until=clock.from_store(doc.get("current_until")),
         features=[FeatureDrift(**f) for f in doc["features"]], settings=dict(doc["settings"]),
         trigger=doc["trigger"], extra=dict(doc.get("extra") or {}),
     )

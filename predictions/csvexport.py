@@ -194,7 +194,8 @@ def _unpack(data: Mapping[str, Any]) -> ClassResults:
                       tuple(Problem(*p) for p in problems), *(bounds or (None, None, None)))
             for row, extra, pid, predicted, at_risk, track, version, problems, *bounds in data["rows"]]
     return ClassResults(request_id=data["request_id"], user=data["user"], filename=data["filename"],
-                        created_at=data["created_at"], delimiter=data["delimiter"], extra_columns=list(data["extra_columns"]), rows=rows)
+                        created_at=data["created_at"], delimiter=data["delimiter"],
+                        extra_columns=list(data["extra_columns"]), rows=rows)
 
 
 def session_save(session: MutableMapping[str, Any], results: ClassResults) -> None:

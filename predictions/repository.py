@@ -447,7 +447,8 @@ def _prediction_from_doc(doc: dict[str, Any]) -> PredictionLog:
         id=doc["_id"], created_at=created_at, source=doc["source"], request_id=doc["request_id"],
         user=doc.get("user"), track=doc["track"], model_version=doc["model_version"],
         predicted_g3=doc["predicted_G3"], at_risk=doc["at_risk"], features=dict(doc["features"]),
-        actual_g3=doc.get("actual_G3"), labeled_at=clock.from_store(doc.get("labeled_at")), labeled_by=doc.get("labeled_by"),
+        actual_g3=doc.get("actual_G3"), labeled_at=clock.from_store(doc.get("labeled_at")),
+        labeled_by=doc.get("labeled_by"),
         **_interval_from_doc(doc),
     )
 

@@ -53,7 +53,8 @@ class StudentSerializer(serializers.Serializer):
 class IntervalSerializer(serializers.Serializer):
     low = serializers.FloatField(source="interval_low")
     high = serializers.FloatField(source="interval_high")
-    level = serializers.FloatField(source="interval_level", help_text="How often such an interval covers the actual G3.")
+    level = serializers.FloatField(
+        source="interval_level", help_text="How often such an interval covers the actual G3.")
 
 
 class PredictionSerializer(serializers.Serializer):

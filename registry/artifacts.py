@@ -126,5 +126,5 @@ def load(ref: ArtifactRef) -> Any:
         )
     try:
         return joblib.load(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure means "unusable"
+    except Exception as exc:
         raise ArtifactError(f"artifact {ref.sha256[:12]} cannot be loaded: {exc}") from exc

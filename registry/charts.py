@@ -40,7 +40,8 @@ def mae_chart(versions: list[ModelVersion], *, highlight: int | None = None) -> 
         },
         "options": {
             "responsive": True, "maintainAspectRatio": False, "animation": False,
-            "plugins": {"title": {"display": True, "text": f"Track {track}: MAE per version (lower is better; ★ champion)"}},
+            "plugins": {"title": {"display": True,
+                                  "text": f"Track {track}: MAE per version (lower is better; ★ champion)"}},
             "scales": {"y": {"title": {"display": True, "text": "MAE (grade points)"}}},
         },
     }

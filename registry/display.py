@@ -134,7 +134,8 @@ def group_rows(v: ModelVersion, champion: ModelVersion | None = None) -> tuple[l
             other = (theirs.get(name) or {}).get(value) or {}
             out.append(GroupRow(field=name, value=value, rows=fmt_int(figures.get("rows")), mae=fmt(figures.get("mae")),
                                 champion_mae=fmt(other.get("mae")), rmse=fmt(figures.get("rmse")),
-                                coverage=fmt(figures.get("coverage"), 2), precision=fmt(figures.get("at_risk_precision"), 2),
+                                coverage=fmt(figures.get("coverage"), 2),
+                                precision=fmt(figures.get("at_risk_precision"), 2),
                                 recall=fmt(figures.get("at_risk_recall"), 2)))
         maes = {value: number(f.get("mae")) for value, f in values.items() if isinstance(f, dict)}
         known = {value: mae for value, mae in maes.items() if mae is not None}
@@ -219,7 +220,8 @@ class VersionRow:
 def version_row(v: ModelVersion) -> VersionRow:
     g = gain_summary(v)
     return VersionRow(
-        v=v, status_label=STATUS_LABELS[v.status], model=model_label(v), mae=fmt(v.metrics.get("mae")), rmse=fmt(v.metrics.get("rmse")),
+        v=v, status_label=STATUS_LABELS[v.status], model=model_label(v), mae=fmt(v.metrics.get("mae")),
+        rmse=fmt(v.metrics.get("rmse")),
         r2=fmt(v.metrics.get("r2")), champion_mae=fmt(v.holdout.get("champion_mae")),
         champion_version=v.holdout.get("champion_version"), gain=fmt(g.gain, signed=True), gain_interval=g.interval,
         window_rows=fmt_int(v.window.get("rows")), window_span=window_span(v.window, dates_only=True),

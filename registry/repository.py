@@ -62,7 +62,8 @@ def _version_from_doc(doc: dict[str, Any]) -> ModelVersion:
         metrics=dict(doc["metrics"]), holdout=dict(doc["holdout"]), window=dict(doc["window"]),
         params=dict(doc["params"]), artifact=ArtifactRef(**doc["artifact"]),
         created_at=created_at, created_by=doc["created_by"], decided_by=doc.get("decided_by"),
-        decided_at=clock.from_store(doc.get("decided_at")), reason=doc.get("reason"), extra=dict(doc.get("extra") or {}),
+        decided_at=clock.from_store(doc.get("decided_at")), reason=doc.get("reason"),
+        extra=dict(doc.get("extra") or {}),
     )
 
 

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from registry import artifacts, repository
-from studentml_site import clock
 from registry.entities import TRANSITIONS, AuditEntry, ChampionChange, ModelVersion, Status
+from studentml_site import clock
 
 logger = logging.getLogger(__name__)
 

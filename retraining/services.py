@@ -90,7 +90,7 @@ def retrain_run(track: str, *, trigger: str = "manual", window: int | None = Non
         started = time.perf_counter()
         try:
             run = _execute(run, size, say)
-        except Exception as exc:  # noqa: BLE001 - recorded, logged and returned as a failed run
+        except Exception as exc:
             logger.exception("retrain of track %s failed", track)
             run = _failed(repository.get_run(run.id) or run, exc)
         run = replace(run, finished_at=clock.now(),
@@ -112,7 +112,7 @@ def _failed(run: RetrainRun, exc: Exception) -> RetrainRun:
                 registry.model_version_reject(run.track, run.challenger_version, by="system",
                                               reason=f"its retrain run failed: {exc}")
             reason = f"failed: version {run.challenger_version} was registered and is {version.status.value}"
-        except Exception:  # noqa: BLE001 - the original error is what the run records
+        except Exception:
             logger.exception("could not settle version %s:%s after a failed run", run.track, run.challenger_version)
     return replace(run, decision=Decision.FAILED, error=f"{type(exc).__name__}: {exc}", reason=reason)
 

@@ -20,11 +20,9 @@ from django.conf import settings
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
 from drift.profile import feature_specs, profile_frame
-from predictions import intervals
+from predictions import intervals, schema
 from predictions import repository as records_repository
-from predictions import schema
 from predictions.entities import StudentRecord
-from predictions.pipeline import build_pipeline
 from predictions.schema import TARGET, Track
 from registry import artifacts
 from registry import services as registry
@@ -201,14 +199,14 @@ def fit_track(frame: pd.DataFrame, track: Track, *, champion: ModelVersion | Non
     served.calibration_ = calibration  # the artifact words its own uncertainty
     profile = profile_frame(usable, [spec for spec in feature_specs() if spec.name in set(inputs)])
     failed = (y < schema.PASS_MARK).astype(float)
+    base_rate = float(np.mean(train[TARGET].to_numpy(dtype=float) < schema.PASS_MARK))
     extra = {"candidates": selection.table, "cv_folds": selection.folds, "refit": refit,
              "intervals": {"method": "split-conformal on out-of-fold residuals, per band of predicted grade",
                            "level": level, "holdout_coverage": float(np.mean((y >= low) & (y <= high))),
                            "mean_width": float(np.mean(high - low)),
                            "brier": float(np.mean((risk - failed) ** 2)),
                            # The yardstick: always answering the training part's failure rate.
-                           "brier_base_rate": float(np.mean(
-                               (float(np.mean(train[TARGET].to_numpy(dtype=float) < schema.PASS_MARK)) - failed) ** 2))},
+                           "brier_base_rate": float(np.mean((base_rate - failed) ** 2))},
              "metrics_by_group": metrics_by_group(holdout, y, predicted, low=low, high=high)}
     return TrainedTrack(track=track, pipeline=served, metrics=metrics, holdout=holdout_info,
                         params=_params(served, selection), profile=profile, extra=extra)

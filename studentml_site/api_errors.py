@@ -14,7 +14,8 @@ from rest_framework.views import exception_handler
 
 def _flatten(detail: Any, prefix: str | None = None) -> list[dict[str, Any]]:
     if isinstance(detail, dict):
-        if "errors" in detail and isinstance(detail["errors"], list) and all(isinstance(e, dict) for e in detail["errors"]):
+        errors = detail.get("errors")
+        if isinstance(errors, list) and all(isinstance(e, dict) for e in errors):
             return [dict(e) for e in detail["errors"]]
         out: list[dict[str, Any]] = []
         for key, value in detail.items():

@@ -20,14 +20,14 @@ accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 
 
-def post_worker_init(worker):  # noqa: ANN001 - gunicorn's hook signature
+def post_worker_init(worker):
     """Load the champions before the worker accepts a connection (a first load takes ~1 s)."""
     from predictions.champions import warm_up
 
     warm_up()
 
 
-def worker_exit(server, worker):  # noqa: ANN001 - gunicorn's hook signature
+def worker_exit(server, worker):
     """Write any buffered prediction-log entries before the worker goes (graceful stop)."""
     from predictions.logwriter import writer
 

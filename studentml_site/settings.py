@@ -278,7 +278,8 @@ ARTIFACT_DIR = Path(env.str("ARTIFACT_DIR", default=str(VAR_DIR / "artifacts")))
 # "file": ARTIFACT_DIR (one machine or a shared volume); "gridfs": in MongoDB, shared by all machines.
 ARTIFACT_STORE = choice("ARTIFACT_STORE", "file", ["file", "gridfs"])
 if ARTIFACT_STORE == "gridfs" and MONGO_URI.startswith("montydb://"):
-    raise ImproperlyConfigured("ARTIFACT_STORE=gridfs needs MONGO_URI to be a MongoDB (the embedded store has no GridFS)")
+    raise ImproperlyConfigured(
+        "ARTIFACT_STORE=gridfs needs MONGO_URI to be a MongoDB (the embedded store has no GridFS)")
 PROMOTION_POLICY = choice("PROMOTION_POLICY", "approval", ["approval", "auto"])
 PROMOTION_MIN_MAE_GAIN = float_in("PROMOTION_MIN_MAE_GAIN", 0.01, 0.0, 20.0)
 TRAINING_WINDOW = int_at_least("TRAINING_WINDOW", 5000, 50)
@@ -296,7 +297,8 @@ from predictions.schema import FIELDS as _FIELDS  # noqa: E402 - plain data, no 
 
 _categoricals = [f.name for f in _FIELDS if f.kind.value == "categorical"]
 if not set(METRICS_GROUP_FIELDS) <= set(_categoricals):
-    raise ImproperlyConfigured(f"METRICS_GROUP_FIELDS: {', '.join(sorted(set(METRICS_GROUP_FIELDS) - set(_categoricals)))} "
+    _unknown = ", ".join(sorted(set(METRICS_GROUP_FIELDS) - set(_categoricals)))
+    raise ImproperlyConfigured(f"METRICS_GROUP_FIELDS: {_unknown} "
                                f"is not a categorical field; choose from {', '.join(_categoricals)}")
 # On by default would block most promotions on school-sized data (see README, "Promotion").
 PROMOTION_REQUIRE_SIGNIFICANCE = from_env("PROMOTION_REQUIRE_SIGNIFICANCE", env.bool, False)

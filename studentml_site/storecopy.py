@@ -222,7 +222,7 @@ def _identity(address: StoreAddress) -> tuple[Any, ...]:
 
     try:
         nodes = uri_parser.parse_uri(uri)["nodelist"]
-    except Exception as exc:  # noqa: BLE001 - any parse failure is a bad argument
+    except Exception as exc:
         raise StoreCopyError(f"{_mask(uri)}: not a valid MongoDB URI ({exc})") from exc
     return ("mongodb", tuple(sorted((h.lower(), p) for h, p in nodes)), address.db)
 

@@ -22,7 +22,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error) -> None:  # noqa: ANN001 - pytest-xdist's hook
+def pytest_testnodedown(node, error) -> None:
     from tests.fuzz.examples import EXAMPLES
 
     EXAMPLES.update(getattr(node, "workeroutput", {}).get("fuzz_examples", {}))

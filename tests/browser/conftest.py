@@ -49,7 +49,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: "Browser") -> Iterator["Page"]:
+def page(browser: Browser) -> Iterator[Page]:
     """A fresh laptop-sized tab (own cookies) per test."""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
     context.set_default_timeout(15_000)
@@ -59,7 +59,7 @@ def page(browser: "Browser") -> Iterator["Page"]:
 
 
 @pytest.fixture
-def phone(browser: "Browser") -> Iterator["Page"]:
+def phone(browser: Browser) -> Iterator[Page]:
     """A phone-sized tab."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                                   has_touch=True)
@@ -73,7 +73,7 @@ def phone(browser: "Browser") -> Iterator["Page"]:
 def screenshot() -> Callable[..., Path]:
     """Save a screenshot (the whole page, or what the screen shows) under var/screenshots/."""
 
-    def take(tab: "Page", name: str, *, full_page: bool = True) -> Path:
+    def take(tab: Page, name: str, *, full_page: bool = True) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         tab.screenshot(path=str(path), full_page=full_page)

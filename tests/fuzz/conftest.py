@@ -100,5 +100,6 @@ def trained(trained_store: dict[str, Any], settings: Any) -> None:
 
 @pytest.fixture
 def token() -> str:
-    user = get_user_model().objects.create_user("fuzz-admin", is_staff=True, is_superuser=True)  # no password: slow to hash
+    # No password: slow to hash.
+    user = get_user_model().objects.create_user("fuzz-admin", is_staff=True, is_superuser=True)
     return Token.objects.create(user=user).key

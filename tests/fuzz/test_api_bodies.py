@@ -121,7 +121,7 @@ def label_items(draw: st.DrawFn, ids: list[str]) -> list[Any]:
     return items
 
 
-def GRADE_OF(prediction_id: str) -> int:  # noqa: N802 - reads as a table
+def GRADE_OF(prediction_id: str) -> int:
     return 5 + int(prediction_id, 16) % 11
 
 

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from predictions import repository
 from predictions.generator import generate_students, write_students_csv
 from studentml_site import mongo

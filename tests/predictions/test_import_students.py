@@ -107,7 +107,8 @@ BAD_FILES = {
                        "header is not usable"),
     "out of range row": (csv_bytes(students(2) + [make_student(age=23)]), "1 of 3 rows are invalid"),
     "unknown category": (csv_bytes([make_student(Mjob="pilot")]), "1 of 1 rows are invalid"),
-    "too many fields": (csv_bytes(students(2)) + b'"GP";"F";17;1;2;3;4;5;6;7;8;9;0;1;2;3;4;5;6;7;8;9;0;1;2;3;4;5;6;7;8;9;0;1;2\n',
+    "too many fields": (csv_bytes(students(2))
+                        + b'"GP";"F";17;1;2;3;4;5;6;7;8;9;0;1;2;3;4;5;6;7;8;9;0;1;2;3;4;5;6;7;8;9;0;1;2\n',
                         "not a well-formed CSV"),
 }
 
@@ -264,7 +265,8 @@ def _uci_archive(tmp_path: Path, inner: dict[str, bytes]) -> str:
 
 def test_uci_download_finds_the_csv_in_a_nested_zip(tmp_path, settings):
     por = csv_bytes(students(7))
-    settings.UCI_DOWNLOAD_URL = _uci_archive(tmp_path, {"student-por.csv": por, "student-mat.csv": csv_bytes(students(2))})
+    settings.UCI_DOWNLOAD_URL = _uci_archive(tmp_path, {"student-por.csv": por,
+                                                        "student-mat.csv": csv_bytes(students(2))})
 
     out, _ = run("--uci", "por")
 

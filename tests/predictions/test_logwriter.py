@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from predictions import repository
+from predictions.entities import PredictionLog
 from predictions.logwriter import PredictionLogWriter
 from studentml_site import clock, mongo
-from predictions.entities import PredictionLog
 
 
 @pytest.fixture(autouse=True)

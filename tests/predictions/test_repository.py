@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pymongo.errors import BulkWriteError
 
 from predictions import repository
 from predictions.entities import Batch, BatchKind, BatchStatus, RejectedRow, StudentRecord
+from studentml_site import mongo
 from tests.builders import VALID_STUDENT
 
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
@@ -59,7 +61,7 @@ def test_inserting_the_same_row_twice_is_refused(store):
     repository.insert_batch(make_batch())
     repository.insert_records([make_record("b1", 2)])
 
-    with pytest.raises(Exception):
+    with pytest.raises((BulkWriteError, *mongo.duplicate_key_errors())):
         repository.insert_records([make_record("b1", 2)])
     assert len(repository.find_records_of_batch("b1")) == 1
 

@@ -244,7 +244,8 @@ def test_two_admins_approving_competing_versions_at_once_leave_one_champion(stor
         results[f"A:{number}"] = client.post(f"{BASE}/A/{number}/approve/", {"reason": "", "champion_seq": "2"},
                                              follow=True)
 
-    threads = [threading.Thread(target=approve, args=(c, n), name=f"approve-{n}") for c, n in zip(clients, (3, 4))]
+    threads = [threading.Thread(target=approve, args=(c, n), name=f"approve-{n}")
+               for c, n in zip(clients, (3, 4), strict=True)]
     for t in threads:
         t.start()
     for t in threads:

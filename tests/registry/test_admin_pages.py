@@ -65,7 +65,8 @@ def test_the_list_shows_the_stored_values(viewer_client, versions):
 
     cells = [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
     # The version cell names the model: the estimator's class for a version stored without a label.
-    assert cells[:9] == ["A", "A:3 GradientBoostingRegressor", "pending approval", "1.800", "2.520", "0.610", "2.000 (v2)",
+    assert cells[:9] == ["A", "A:3 GradientBoostingRegressor", "pending approval", "1.800", "2.520", "0.610",
+                         "2.000 (v2)",
                          "+0.200 +0.080 to +0.320", "400 rows 2026-01-05 – 2026-03-01"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d trainer", cells[9])
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d retrain", cells[10])

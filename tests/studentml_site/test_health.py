@@ -57,7 +57,8 @@ def test_readyz_names_the_failed_dependency(staff_client, settings, tmp_path):
     assert body["status"] == "unavailable"
     assert body["checks"]["store"]["status"] == "error" and body["checks"]["database"]["status"] == "ok"
     assert body["checks"]["store"]["error"].startswith("StoreUnavailable: the embedded store")
-    assert "FileExistsError" in body["checks"]["store"]["error"] or "NotADirectoryError" in body["checks"]["store"]["error"]
+    error = body["checks"]["store"]["error"]
+    assert "FileExistsError" in error or "NotADirectoryError" in error
 
 
 @pytest.mark.django_db

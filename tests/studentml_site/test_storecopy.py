@@ -53,8 +53,8 @@ def populate() -> None:
     students = cohort[[c for c in INPUTS if c not in ("G1", "G2")]].astype(object).to_dict("records")
     logged = prediction_create(students, source="tests", user="teacher")
     prediction_create(probe_students(), source="api", user="teacher")
-    prediction_label([{"prediction_id": p.id, "G3": int(g3)} for p, g3 in zip(logged[:60], cohort["G3"][:60])],
-                     by="teacher")
+    grades = zip(logged[:60], cohort["G3"][:60], strict=True)
+    prediction_label([{"prediction_id": p.id, "G3": int(g3)} for p, g3 in grades], by="teacher")
     drift_reports_create(trigger="tests")
     harder = generate_students(500, seed=7)
     harder["G3"] = (harder["G3"] - 3).clip(lower=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 import time
 import tracemalloc
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -87,12 +88,12 @@ class Command(BaseCommand):
         for n in [int(s) for s in sizes.split(",")]:
             ref = _matrix(generate_students(n, seed=1), specs)
             cur = _matrix(generate_students(n, seed=2, shift=shift or None), specs)
-            t_ours, ours_result = _timed(lambda: ours(ref, cur, specs), runs)
-            t_scipy, scipy_result = _timed(lambda: scipy_loop(ref, cur, specs), runs)
+            t_ours, ours_result = _timed(partial(ours, ref, cur, specs), runs)
+            t_scipy, scipy_result = _timed(partial(scipy_loop, ref, cur, specs), runs)
             worst = max(max(abs(ours_result[k][0] - scipy_result[k][0]), abs(ours_result[k][1] - scipy_result[k][1]))
                         for k in scipy_result)
-            mem_ours = _peak_mib(lambda: ours(ref, cur, specs))
-            mem_scipy = _peak_mib(lambda: scipy_loop(ref, cur, specs))
+            mem_ours = _peak_mib(partial(ours, ref, cur, specs))
+            mem_scipy = _peak_mib(partial(scipy_loop, ref, cur, specs))
             self.stdout.write(
                 f"{n:>9,} rows per side, {len(specs)} features: ours {t_ours * 1e3:8.1f} ms, scipy loop "
                 f"{t_scipy * 1e3:8.1f} ms, ratio {t_scipy / t_ours:5.1f}x; peak extra memory ours {mem_ours:6.1f} MiB, "

@@ -106,7 +106,7 @@ class Command(BaseCommand):
         try:
             for _ in range(200):
                 try:
-                    urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                    urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310 - our own http://127.0.0.1
                     break
                 except OSError:
                     time.sleep(0.1)
@@ -119,7 +119,8 @@ class Command(BaseCommand):
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
         logged = self._manage(env, "shell", "-c",
-                              "from predictions import repository; print(repository.count_predictions())", "--no-imports").strip()
+                              "from predictions import repository; print(repository.count_predictions())",
+                              "--no-imports").strip()
         head = (f"studentml (gunicorn {options['workers']} gthread workers x {options['threads']} threads, "
                 f"logging on, {options['connections']} connections, {options['duration']}s)")
         for i, run in enumerate(singles, 1):

@@ -83,7 +83,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(f"skipped {batch.rows_rejected} invalid rows:"))
             self._print_errors(report.errors)
         if batch.ignored_columns:
-            self.stdout.write(self.style.WARNING(f"ignored columns not in the schema: {', '.join(batch.ignored_columns)}"))
+            ignored = ", ".join(batch.ignored_columns)
+            self.stdout.write(self.style.WARNING(f"ignored columns not in the schema: {ignored}"))
         if batch.duplicate_rows:
             self.stdout.write(self.style.WARNING(f"{batch.duplicate_rows} rows repeat an earlier row of this file"))
         self.stdout.write(self.style.SUCCESS(

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-
 BATCH_ROWS = 50_000
 _DJANGO = ("import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'studentml_site.settings'); "
            "django.setup()\n")

@@ -44,7 +44,8 @@ class Command(BaseCommand):
             raise CommandError(f"{data}: {len(result.errors) + len(result.file_errors)} problems, e.g. {first}")
         frame = result.frame
         self.stdout.write(f"{path.name}: {len(frame)} rows, {runs} x {folds}-fold cross-validation")
-        self.stdout.write(f"{'track':<6}{'model RMSE':>16}{'naive RMSE':>16}{'model MAE':>16}{'naive MAE':>16}{'time':>8}")
+        self.stdout.write(f"{'track':<6}{'model RMSE':>16}{'naive RMSE':>16}{'model MAE':>16}{'naive MAE':>16}"
+                          f"{'time':>8}")
         for t in [Track(track)] if track else list(Track):
             started = time.perf_counter()
             e = cross_validate(frame, t, runs=runs, folds=folds, seed=seed, jobs=jobs)
