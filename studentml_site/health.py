@@ -88,6 +88,8 @@ def _check_worker() -> None:
 
     try:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
+            # One try: a broker that is away must cost this request a refusal, not kombu's retries.
+            connection.ensure_connection(max_retries=1)
             replies = app.control.ping(timeout=PING_TIMEOUT, limit=1, connection=connection)
     except Exception as exc:
         raise Degraded(f"worker: the broker does not answer ({mongo.describe_error(exc)}); "

@@ -61,10 +61,14 @@ def test_the_worker_and_beat_of_make_run_run_a_scheduled_drift_check_and_stop_on
             scheduled = [r for r in drift_repository.find_reports() if r.trigger == "schedule"]
         assert sorted(r.track for r in scheduled) == ["A", "B", "C"], log.read_text(errors="replace")[-4000:]
 
-        # What /readyz sees meanwhile: the worker answers its ping, beat has ticked.
-        settings.CELERY_BROKER_URL = f"redis+socket://{var / 'broker' / 'redis.sock'}"
-        health._worker_seen.clear()
-        health._check_worker()
+        # Meanwhile the worker answers a ping (from another process: this one's Celery app must not
+        # keep a connection to a broker that is about to go) and beat has ticked.
+        broker = f"redis+socket://{var / 'broker' / 'redis.sock'}"
+        pinged = subprocess.run([sys.executable, "-m", "celery", "-A", "studentml_site", "inspect", "ping",
+                                 "--timeout", "5"], cwd=ROOT, env={**env, "CELERY_BROKER_URL": broker},
+                                capture_output=True, text=True, timeout=60)
+        assert pinged.returncode == 0 and "pong" in pinged.stdout, pinged.stdout + pinged.stderr
+        settings.CELERY_BROKER_URL = broker
         health._check_beat()
     finally:
         proc.send_signal(signal.SIGTERM)
