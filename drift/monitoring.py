@@ -1,8 +1,10 @@
 """Monitoring services: live accuracy per version, its alert, and the label-free estimate.
 
-The version's holdout is rebuilt from its training window (the labelled rows up to the
-window's end) with ``retraining.training.split_holdout``, so it is the very split the
-version was scored on, whatever that rule is.
+A version records its holdout predictions from the fit that never saw the holdout
+(``extra.holdout_errors``). For a version from before that record, the holdout is rebuilt
+from its training window (the labelled rows up to the window's end) with
+``retraining.training.split_holdout``, the very split it was scored on, and its artifact
+(never refitted then) re-scores it.
 """
 
 from __future__ import annotations
@@ -41,7 +43,18 @@ _CACHE: dict[tuple[str, str, str], HoldoutErrors] = {}
 _CACHE_SIZE = 16
 
 
+def _holdout_recorded(version: ModelVersion) -> HoldoutErrors | None:
+    recorded = (version.extra or {}).get("holdout_errors")
+    if not recorded or not recorded.get("predicted"):
+        return None
+    predicted = np.asarray(recorded["predicted"], dtype=float)
+    return HoldoutErrors(rows=len(predicted), train_mean=recorded.get("train_mean"), predicted=predicted,
+                         error=predicted - np.asarray(recorded["actual"], dtype=float))
+
+
 def _holdout_compute(version: ModelVersion) -> HoldoutErrors | None:
+    # Only versions from before the holdout errors were recorded come here. They were never
+    # refitted, so their artifact re-scores its holdout honestly.
     from retraining.evaluation import rows_for_track
     from retraining.training import split_holdout, window_load
 
@@ -69,6 +82,9 @@ def _holdout_compute(version: ModelVersion) -> HoldoutErrors | None:
 
 def version_holdout(version: ModelVersion) -> HoldoutErrors | None:
     """The version's holdout predictions and errors (None when its window is gone or unreadable)."""
+    recorded = _holdout_recorded(version)
+    if recorded is not None:
+        return recorded
     key = (version.id, str(version.window.get("data_hash")), version.artifact.sha256)
     if key not in _CACHE:
         if len(_CACHE) >= _CACHE_SIZE:

@@ -55,11 +55,10 @@ def naive_grade(track: Track | str, features: Mapping[str, Any], train_mean: flo
 
 
 def _interval(p: PredictionLog) -> tuple[float, float] | None:
-    # Intervals arrive with another issue; read them when a log entry carries one.
-    interval = getattr(p, "interval", None)
-    if not interval or interval.get("low") is None or interval.get("high") is None:
+    # Entries logged before predictions carried an interval have none.
+    if p.interval_low is None or p.interval_high is None:
         return None
-    return float(interval["low"]), float(interval["high"])
+    return float(p.interval_low), float(p.interval_high)
 
 
 def _share(hits: int, out_of: int) -> float | None:

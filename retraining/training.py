@@ -207,7 +207,11 @@ def fit_track(frame: pd.DataFrame, track: Track, *, champion: ModelVersion | Non
                            "brier": float(np.mean((risk - failed) ** 2)),
                            # The yardstick: always answering the training part's failure rate.
                            "brier_base_rate": float(np.mean((base_rate - failed) ** 2))},
-             "metrics_by_group": metrics_by_group(holdout, y, predicted, low=low, high=high)}
+             "metrics_by_group": metrics_by_group(holdout, y, predicted, low=low, high=high),
+             # The fit that never saw the holdout, row by row: monitoring's yardstick, which a
+             # refitted artifact can no longer give (it has learnt these rows).
+             "holdout_errors": {"predicted": [round(float(p), 4) for p in predicted],
+                                "actual": [int(a) for a in y], "train_mean": float(np.mean(train[TARGET]))}}
     return TrainedTrack(track=track, pipeline=served, metrics=metrics, holdout=holdout_info,
                         params=_params(served, selection), profile=profile, extra=extra)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -30,6 +32,16 @@ def test_band_errors_follow_the_recent_predictions_not_the_holdout_mix():
 @pytest.fixture
 def champions(trained):
     return {t: registry.champion_get(t) for t in "AC"}
+
+
+def test_a_version_from_before_recorded_holdout_errors_is_rebuilt_from_its_window(champions):
+    recorded = champions["A"]
+    older = replace(recorded, extra={k: v for k, v in recorded.extra.items() if k != "holdout_errors"})
+
+    rebuilt = monitoring.version_holdout(older)
+
+    assert rebuilt is not None
+    assert rebuilt.rows == recorded.holdout["rows"] == len(recorded.extra["holdout_errors"]["actual"])
 
 
 def test_the_interval_holds_the_realised_mae_of_unshifted_and_shifted_years(champions):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -49,7 +50,18 @@ def test_each_month_equals_a_direct_computation_on_its_labelled_rows():
         assert p.naive_mae == pytest.approx(np.mean(np.abs(np.array([e.features["G2"] for e in rows]) - y)))
         assert p.at_risk_precision == pytest.approx((flagged & failed).sum() / flagged.sum())
         assert p.at_risk_recall == pytest.approx((flagged & failed).sum() / failed.sum())
-        assert p.coverage is None  # no prediction carries an interval yet
+        assert p.coverage is None  # these entries were logged without an interval
+
+
+def test_coverage_is_the_share_of_actual_grades_inside_the_logged_interval():
+    at = datetime(2026, 10, 8, 9, tzinfo=UTC)
+    entries = [replace(_entry(i, at=at, predicted=12.0, actual=actual), interval_low=10.5, interval_high=13.5,
+                       interval_level=0.8) for i, actual in enumerate([11, 12, 13, 16])]
+    entries.append(_entry(9, at=at, predicted=12.0, actual=20))  # an older entry without one: not counted
+
+    [month] = accuracy_by_period(entries, "month")
+
+    assert month.rows == 5 and month.coverage == pytest.approx(3 / 4)
 
 
 def test_unlabelled_predictions_count_nowhere_and_weeks_start_on_monday():
