@@ -68,7 +68,8 @@ run: broker var/secret_key
 # page. Every store setting is pinned here, so nothing of it can reach the real store.
 DEMO_ENV = VAR_DIR=$(CURDIR)/var/demo DEMO_STORE=true MONGO_URI=montydb://$(CURDIR)/var/demo/mongo \
 	DATABASE_URL=sqlite:///$(CURDIR)/var/demo/db.sqlite3 ARTIFACT_DIR=$(CURDIR)/var/demo/artifacts \
-	ARTIFACT_STORE=file CELERY_BROKER_URL= CELERY_RESULT_BACKEND=
+	ARTIFACT_STORE=file CELERY_BROKER_URL= CELERY_RESULT_BACKEND= \
+	NOTIFY_APPROVAL=false NOTIFY_DRIFT=false NOTIFY_ACCURACY=false NOTIFY_WEBHOOK_URL=
 demo: broker var/secret_key
 	SECRET_KEY="$$(cat var/secret_key)" $(DEMO_ENV) $(PY) manage.py bootstrap --demo --port $(DEMO_PORT)
 	SECRET_KEY="$$(cat var/secret_key)" $(DEMO_ENV) OMP_NUM_THREADS=1 PORT=$(DEMO_PORT) WEB_CONCURRENCY=2 \

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 
 from drift.entities import DriftReport, FeatureDrift, Verdict
 from predictions import schema
@@ -100,8 +101,11 @@ def advice(report: DriftReport | None, *, alert_state: str | None = None, track:
                       f"Retrain on the newest labelled students ({retrain}) and check whether grading or the data "
                       "source changed.", "act")
     if report is None:
-        return Advice("No drift check yet.", "Nothing has been compared so far.",
-                      "Run a check (python manage.py detect_drift); the scheduler runs one nightly.", "wait")
+        return Advice("No drift check yet.",
+                      f"Nothing has been compared so far: the first check can judge once {settings.DRIFT_MIN_ROWS} "
+                      "predictions of this track are logged.",
+                      "Run a check (Check now, or python manage.py detect_drift); the scheduler runs one nightly.",
+                      "wait")
     if report.verdict == Verdict.INSUFFICIENT_DATA:
         return Advice("Too few students to judge yet.",
                       f"{report.current_rows} students were predicted since this model became champion; at least "

@@ -92,6 +92,13 @@ class ResultRow:
         return (f"most likely {self.interval_low:.0f}-{self.interval_high:.0f}; "
                 f"{self.p_at_risk * 100:.0f} % chance below 10")
 
+    @property
+    def chance_short(self) -> str:
+        """The same in a phone's width: "8-10 · 55 %"."""
+        if self.interval_low is None or self.interval_high is None or self.p_at_risk is None:
+            return ""
+        return f"{self.interval_low:.0f}-{self.interval_high:.0f} · {self.p_at_risk * 100:.0f} %"
+
 
 @dataclass(frozen=True)
 class ClassResults:

@@ -29,9 +29,12 @@ from django.conf import settings
 
 from predictions import repository
 from predictions.entities import PredictionLog
-from studentml_site.mongo import StoreUnavailable
+from studentml_site.mongo import StoreUnavailable, unavailable_errors
 
 logger = logging.getLogger(__name__)
+# A durable write tries this often, pausing DURABLE_PAUSE, 2x, ... seconds in between.
+DURABLE_TRIES = 3
+DURABLE_PAUSE = 0.1
 
 FLUSH_INTERVAL = 0.05
 # Small writes: a 1,000-entry insert held the worker (GIL and the store's write lock) long
@@ -74,8 +77,7 @@ class PredictionLogWriter:
         if not entries:
             return
         if durable or settings.PREDICTION_LOG_MODE == "sync":
-            repository.insert_predictions(entries)
-            self._written += len(entries)
+            self._write_now(entries)
             return
         self._ensure_thread()
         with self._lock:
@@ -84,6 +86,20 @@ class PredictionLogWriter:
                                      f"{len(self._queue) + self._in_flight} earlier entries wait to be retried")
             self._queue.extend(entries)
         self._wake.set()
+
+    def _write_now(self, entries: list[PredictionLog]) -> None:
+        # A write whose reply was lost may have been applied: it is retried (insert_predictions
+        # keeps an entry once), so a connection blip does not turn a stored batch into a 503.
+        for attempt in range(DURABLE_TRIES):
+            try:
+                repository.insert_predictions(entries)
+            except unavailable_errors():
+                if attempt == DURABLE_TRIES - 1:
+                    raise
+                time.sleep(DURABLE_PAUSE * (attempt + 1))
+            else:
+                self._written += len(entries)
+                return
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything queued so far is written; False on timeout."""

@@ -517,7 +517,14 @@ def insert_predictions(entries: list[PredictionLog]) -> None:
             try:
                 coll.insert_one(doc)
             except mongo.duplicate_key_errors():
-                pass
+                _drop_stale_keys(doc, coll.find_one({"_id": doc["_id"]}))
+
+
+def _drop_stale_keys(attempt: dict[str, Any], stored: dict[str, Any] | None) -> None:
+    # The stored entry keeps its keys. This attempt's keys were written first; where its time
+    # differs from the stored one's (a retry that re-stamped the entry), they point at nothing.
+    for key in set(_keys_of(attempt)) - set(_keys_of(stored) if stored else []):
+        _keys().delete_one({"_id": key})
 
 
 def get_prediction(prediction_id: str) -> PredictionLog | None:

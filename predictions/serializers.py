@@ -51,8 +51,8 @@ class StudentSerializer(serializers.Serializer):
 
 
 class IntervalSerializer(serializers.Serializer):
-    low = serializers.FloatField(source="interval_low")
-    high = serializers.FloatField(source="interval_high")
+    low = RoundedFloatField(source="interval_low")
+    high = RoundedFloatField(source="interval_high")
     level = serializers.FloatField(
         source="interval_level", help_text="How often such an interval covers the actual G3.")
 
@@ -66,7 +66,7 @@ class PredictionSerializer(serializers.Serializer):
     model_version = serializers.IntegerField()
     interval = serializers.SerializerMethodField(help_text="Most likely range of the actual G3 (null for predictions "
                                                            "made before intervals existed).")
-    p_at_risk = serializers.FloatField(allow_null=True, help_text="Probability that the actual G3 is below 10.")
+    p_at_risk = RoundedFloatField(decimals=3, allow_null=True, help_text="Probability that the actual G3 is below 10.")
     created_at = serializers.DateTimeField()
     source = serializers.CharField()
 

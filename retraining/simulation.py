@@ -166,7 +166,9 @@ def demo_environment(environ: dict[str, str]) -> dict[str, str]:
     var = demo_var_dir()
     return {**environ, "DEMO_STORE": "true", "VAR_DIR": str(var), "MONGO_URI": f"montydb://{var / 'mongo'}",
             "DATABASE_URL": f"sqlite:///{var / 'db.sqlite3'}", "ARTIFACT_DIR": str(var / "artifacts"),
-            "ARTIFACT_STORE": "file", "CELERY_BROKER_URL": "", "CELERY_RESULT_BACKEND": ""}
+            "ARTIFACT_STORE": "file", "CELERY_BROKER_URL": "", "CELERY_RESULT_BACKEND": "",
+            # Made-up events must not mail the real approvers.
+            "NOTIFY_APPROVAL": "false", "NOTIFY_DRIFT": "false", "NOTIFY_ACCURACY": "false", "NOTIFY_WEBHOOK_URL": ""}
 
 
 def require_demo_store() -> None:
