@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from drift import repository as drift_repository
 from registry import repository as registry_repository
+from registry.entities import AuditEntry
 from retraining import repository as runs_repository
 from retraining.training import model_versions_train
+from studentml_site import clock
 from tests.builders import import_labelled, labelled_students_csv
 from tests.conftest import grant
 
@@ -43,6 +47,21 @@ def test_staff_check_now_runs_the_drift_check_and_is_audited(client, django_user
     assert sorted(r.track for r in drift_repository.find_reports() if r.trigger == "manual") == ["A", "B", "C"]
     assert "Drift check done (A: " in response.content.decode()
     assert [(e.actor, e.track) for e in _presses("check_now")] == [("it-desk", "all")]
+    # The press stays listed with its outcome, linked to each track's report.
+    listed = re.search(r'<ul class="run-presses".*?</ul>', response.content.decode(), re.S).group(0)
+    assert "Drift check" in listed and "by it-desk" in listed and 'data-state="done"' in listed
+    assert all(f'href="/drift/?track={t}"' in listed for t in "ABC")
+
+
+def test_a_press_the_worker_has_not_run_yet_shows_as_queued(client, django_user_model, trained):
+    staff = _as(client, django_user_model, "it-desk", staff=True)
+    registry_repository.insert_audit(AuditEntry(at=clock.now(), actor="head", action="retrain_now", track="B",
+                                                version=None, reason="retrain requested by hand", before=None,
+                                                after=None))
+
+    page = staff.get("/drift/").content.decode()
+
+    assert re.search(r'<li data-state="waiting">Retrain B, .*? by head:\s*<strong>queued or running</strong>', page)
 
 
 def test_a_teacher_can_neither_check_nor_retrain(client, django_user_model, trained):
@@ -73,6 +92,7 @@ def test_an_approver_retrains_one_track_now_and_the_press_is_audited(client, dja
     assert [(r.track, r.trigger, r.by) for r in runs] == [("A", "manual", "head")]
     assert f"Retrain A: {runs[0].decision.value}" in response.content.decode()
     assert [(e.actor, e.track) for e in _presses("retrain_now")] == [("head", "A")]
+    assert re.search(r'<li data-state="done">Retrain A, .*? by head:\s*<strong>', response.content.decode())
 
 
 def test_retrain_now_names_a_bad_track_and_queues_nothing(client, django_user_model, trained):
