@@ -97,7 +97,12 @@ def test_readyz_with_the_worker_and_beat_stopped_is_degraded_and_names_them(brok
     body = client.get("/readyz").json()
 
     assert body["checks"]["worker"]["status"] == "degraded"
-    assert body["checks"]["worker"]["error"].startswith("worker: no Celery worker answered a ping within 1 s")
+    # Named, and saying what waits. (Under xdist the ping has now and then met "connection refused"
+    # from the fresh broker instead of silence: both are a worker that cannot take work.)
+    worker_error = body["checks"]["worker"]["error"]
+    assert worker_error.startswith(("worker: no Celery worker answered a ping within 1 s",
+                                    "worker: the broker does not answer"))
+    assert worker_error.endswith("queued checks and retrains wait")
     assert body["checks"]["beat"] == {"status": "degraded", "error": (
         "beat: has never ticked (is `celery -A studentml_site beat` running?); the scheduled drift check and "
         "retrain do not run")}
