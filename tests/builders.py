@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from django.test import override_settings
+
 from predictions import repository, schema
+from predictions.champions import champions
 from predictions.entities import PredictionLog
+from studentml_site import mongo
 
 VALID_STUDENT: dict[str, Any] = {
     "school": "GP", "sex": "F", "age": 17, "address": "U", "famsize": "GT3", "Pstatus": "T",
@@ -63,8 +69,6 @@ def csv_bytes(rows: Iterable[Mapping[str, Any]], *, delimiter: str = ";", column
 
 def store_snapshot() -> dict[str, list[dict[str, Any]]]:
     """Every document of every ML collection, to prove an operation changed nothing."""
-    from studentml_site import mongo
-
     db = mongo.database()
     snapshot = {name: sorted(db[name].find({}), key=lambda d: str(d["_id"]))
                 for name in sorted(db.list_collection_names()) if not name.startswith("system.")}
@@ -88,3 +92,27 @@ def import_labelled(data: bytes, source: str = "students.csv") -> None:
     from predictions.services import batch_import
 
     batch_import(data, kind=BatchKind.LABELED, source=source, created_by="tests")
+
+
+def store_template(artifacts: Path, build: Callable[[], None]) -> dict[str, Any]:
+    """Run ``build`` once on an empty in-memory store; its documents and artifact folder, to copy from."""
+    with override_settings(MONGO_URI="mongomock://", ARTIFACT_DIR=artifacts):
+        mongo.reset()
+        champions.clear()
+        try:
+            build()
+            db = mongo.database()
+            documents = {name: list(db[name].find({})) for name in db.list_collection_names()}
+        finally:
+            mongo.reset()
+            champions.clear()
+    return {"artifacts": artifacts, "documents": documents}
+
+
+def store_restore(template: dict[str, Any], settings: Any) -> None:
+    """Copy ``template`` into this test's fresh store (its artifacts are read in place)."""
+    settings.ARTIFACT_DIR = Path(template["artifacts"])
+    db = mongo.database()
+    for name, docs in template["documents"].items():
+        if docs:
+            db[name].insert_many(copy.deepcopy(docs))

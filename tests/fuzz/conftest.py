@@ -19,23 +19,18 @@ globally, so the rest of the suite keeps its own hypothesis settings.
 
 from __future__ import annotations
 
-import copy
 import os
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 
 from drift.services import drift_reports_create
-from predictions.champions import champions
 from retraining.training import model_versions_train
-from studentml_site import mongo
-from tests.builders import import_labelled, labelled_students_csv
+from tests.builders import import_labelled, labelled_students_csv, store_restore, store_template
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture,
             HealthCheck.filter_too_much]
@@ -72,30 +67,18 @@ def reseed_ids() -> None:
 @pytest.fixture(scope="session")
 def trained_store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Labelled rows, a champion per track and drift reports, made once: the documents and artifact folder."""
-    artifacts = tmp_path_factory.mktemp("artifacts")
-    with override_settings(MONGO_URI="mongomock://", ARTIFACT_DIR=artifacts):
-        mongo.reset()
-        champions.clear()
-        try:
-            import_labelled(labelled_students_csv(300))
-            model_versions_train(by="tests")
-            drift_reports_create(trigger="tests")
-            db = mongo.database()
-            documents = {name: list(db[name].find({})) for name in db.list_collection_names()}
-        finally:
-            mongo.reset()
-            champions.clear()
-    return {"artifacts": artifacts, "documents": documents}
+    def build() -> None:
+        import_labelled(labelled_students_csv(300))
+        model_versions_train(by="tests")
+        drift_reports_create(trigger="tests")
+
+    return store_template(tmp_path_factory.mktemp("artifacts"), build)
 
 
 @pytest.fixture
 def trained(trained_store: dict[str, Any], settings: Any) -> None:
     """This test's fresh store, holding a copy of the trained one."""
-    settings.ARTIFACT_DIR = Path(trained_store["artifacts"])
-    db = mongo.database()
-    for name, docs in trained_store["documents"].items():
-        if docs:
-            db[name].insert_many(copy.deepcopy(docs))
+    store_restore(trained_store, settings)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ they still run in the default ``make test``.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,23 @@ SECRET = "reliability-tests-only-secret-key-0123456789abcdefghijklmnop"
 def pytest_configure(config: pytest.Config) -> None:
     # Also declared in pyproject.toml; repeated so this folder runs with any configuration.
     config.addinivalue_line("markers", "slow: long-running tests (still run in CI)")
+
+
+def wait_ready(port: int, server: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:
+    """Until ``/readyz`` answers 200 on ``port``; fails with the log's tail if the server exits or never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"gunicorn exited ({server.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/readyz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"gunicorn not ready after {timeout}s:\n{log.read_text()[-3000:]}")
 
 
 def free_port() -> int:

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,26 +15,10 @@ import pytest
 from predictions import repository, schema
 from predictions.generator import generate_students
 from studentml_site import mongo
-from tests.reliability.conftest import free_port, process_env, run_python
+from tests.reliability.conftest import free_port, process_env, run_python, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 1_000
-
-
-def _wait_ready(port: int, server: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"gunicorn exited ({server.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/readyz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"gunicorn not ready after {timeout}s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.mark.slow
@@ -54,7 +37,7 @@ def test_sigkill_right_after_a_batchs_201_loses_none_of_it(trained_store, tmp_pa
                                    "python:studentml_site.gunicorn_conf"], cwd=ROOT, env=env,
                                   stdout=log_file, stderr=log_file, start_new_session=True)
     try:
-        _wait_ready(port, server, log)
+        wait_ready(port, server, log)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         conn.request("POST", "/api/v1/predictions/batch/", body,
                      {"Content-Type": "application/json", "Authorization": f"Token {token}"})

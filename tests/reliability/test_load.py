@@ -32,7 +32,7 @@ from predictions.generator import generate_students
 from predictions.schema import INPUTS
 from registry import services as registry
 from retraining.training import model_versions_train
-from tests.reliability.conftest import ROOT, free_port, process_env, run_python
+from tests.reliability.conftest import ROOT, free_port, process_env, run_python, wait_ready
 
 SINGLES = 5_000
 BATCHES = 50
@@ -57,22 +57,6 @@ def _students(count: int, seed: int) -> list[dict[str, Any]]:
     return out
 
 
-def _wait_ready(port: int, server: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"gunicorn exited ({server.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/readyz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"gunicorn not ready after {timeout}s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.mark.slow
 def test_a_burst_with_a_promotion_in_the_middle_loses_nothing(trained_store, settings, tmp_path, capsys):
     started = time.monotonic()
@@ -91,7 +75,7 @@ def test_a_burst_with_a_promotion_in_the_middle_loses_nothing(trained_store, set
     try:
         # Challengers, trained while gunicorn starts; promoted in the middle of the burst.
         challengers = {v.track: v.version for v in model_versions_train(by="load-test")}
-        _wait_ready(port, server, log)
+        wait_ready(port, server, log)
         setup_s = time.monotonic() - started
 
         singles = _students(SINGLES, seed=21)
